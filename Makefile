@@ -1,0 +1,42 @@
+# The two commands a fresh machine needs: `make run` (every built exercise end to end, quick mode, one
+# results table) and `make test` (lint, types, and every exercise's tests against its solution).
+# Both set the machine up first, idempotently.
+
+EX ?= ex01
+UV_RUN := .venv/bin/
+
+.PHONY: setup run test lint check bench up down status doctor clean
+
+setup:
+	@bash scripts/setup.sh
+
+run: setup
+	$(UV_RUN)bootcamp run all --quick
+
+test: setup lint
+	$(UV_RUN)pytest
+
+lint: setup
+	$(UV_RUN)ruff check bootcamp exercises
+	$(UV_RUN)mypy bootcamp exercises
+
+check: setup
+	$(UV_RUN)bootcamp check $(EX)
+
+bench: setup
+	$(UV_RUN)bootcamp bench $(EX)
+
+up: setup
+	$(UV_RUN)bootcamp up
+
+down:
+	$(UV_RUN)bootcamp down
+
+status:
+	$(UV_RUN)bootcamp status
+
+doctor:
+	$(UV_RUN)bootcamp doctor
+
+clean: down
+	rm -rf .bootcamp

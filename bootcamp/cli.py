@@ -1,0 +1,233 @@
+"""`bootcamp`: list, start and stop the local services, run, check and benchmark exercises.
+
+User mistakes (an unknown exercise, a port that is taken, Java missing) end with one line on stderr
+and exit code 2; only bugs show a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bootcamp import exercises as registry
+from bootcamp.errors import BootcampError
+from bootcamp.paths import REPO_ROOT
+from bootcamp.services import all_services, get_service
+from bootcamp.services.base import Requirement
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="The streaming-data bootcamp: local services, exercises, checks and benchmarks.")
+console = Console()
+err = Console(stderr=True, soft_wrap=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def friendly(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn a BootcampError into one red line and exit code 2."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except BootcampError as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err.print("interrupted")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+@app.command("list")
+@friendly
+def list_exercises() -> None:
+    """The 16 exercises, which are built, and what each needs."""
+    folders = registry.exercise_folders()
+    table = Table(title="Exercises")
+    for column in ("id", "title", "status", "services"):
+        table.add_column(column)
+    for exercise_id, title in registry.CATALOG.items():
+        if exercise_id in folders:
+            manifest = registry.load(exercise_id)
+            table.add_row(exercise_id, title, "[green]built[/green]", ", ".join(manifest.services) or "–")
+        else:
+            table.add_row(exercise_id, title, "[dim]planned[/dim]", "")
+    console.print(table)
+
+
+def _services(names: Iterable[str]) -> list[str]:
+    chosen = list(names) or list(all_services())
+    for name in chosen:
+        get_service(name)  # validates the name
+    return chosen
+
+
+@app.command()
+@friendly
+def up(services: Annotated[list[str] | None, typer.Argument(help="services to start (default: all)")] = None
+       ) -> None:
+    """Start local services (idempotent: a running one is reused)."""
+    for name in _services(services or []):
+        service = get_service(name)
+        started = time.monotonic()
+        endpoint = service.start()
+        state = "external" if service.external_endpoint() else "up"
+        console.print(f"{name:10} {state:8} {endpoint}  ({time.monotonic() - started:.1f}s)")
+
+
+@app.command()
+@friendly
+def down(services: Annotated[list[str] | None, typer.Argument(help="services to stop (default: all)")] = None
+         ) -> None:
+    """Stop the local services this project started (by pid and process group)."""
+    for name in _services(services or []):
+        stopped = get_service(name).stop()
+        console.print(f"{name:10} {'stopped' if stopped else 'not running'}")
+
+
+@app.command()
+@friendly
+def status() -> None:
+    """Which services are running, where, and their logs."""
+    table = Table(title="Services")
+    for column in ("service", "state", "endpoint", "pid", "log"):
+        table.add_column(column)
+    for name in all_services():
+        st = get_service(name).status()
+        table.add_row(name, st.state, st.endpoint or "", str(st.pid or ""),
+                      str(st.log.relative_to(REPO_ROOT)) if st.log and st.log.is_relative_to(REPO_ROOT)
+                      else str(st.log or ""))
+    console.print(table)
+
+
+@app.command()
+@friendly
+def env() -> None:
+    """`export` lines for the running services: `eval "$(bootcamp env)"`."""
+    for name in all_services():
+        for key, value in get_service(name).client_env().items():
+            print(f"export {key}={shlex.quote(value)}")
+
+
+@app.command()
+@friendly
+def doctor() -> None:
+    """What is missing on this machine, and the exact command that gets it."""
+    checks: list[tuple[str, Requirement]] = [("platform", req) for req in _platform_requirements()]
+    for name in all_services():
+        checks.extend((name, req) for req in get_service(name).requirements())
+    table = Table(title="Doctor")
+    for column in ("for", "needs", "ok", "how to get it"):
+        table.add_column(column)
+    for owner, req in checks:
+        table.add_row(owner, req.what, "[green]yes[/green]" if req.present else "[red]no[/red]",
+                      "" if req.present else req.fix)
+    console.print(table)
+    if any(not req.present for _, req in checks):
+        raise typer.Exit(1)
+
+
+def _platform_requirements() -> list[Requirement]:
+    return [
+        Requirement("uv", shutil.which("uv") is not None, "python3 -m pip install uv"),
+        Requirement("Python 3.11", sys.version_info[:2] == (3, 11), "uv python install 3.11"),
+    ]
+
+
+@app.command()
+@friendly
+def run(
+    exercise: Annotated[str, typer.Argument(help="exNN, or `all`")],
+    quick: Annotated[bool, typer.Option(help="small inputs, for demos and `make run`")] = False,
+) -> None:
+    """Run an exercise end to end on local services, and show what came out."""
+    manifests = registry.built() if exercise == "all" else [registry.load(exercise)]
+    results: list[tuple[str, str, registry.RunResult, float]] = []
+    for manifest in manifests:
+        console.rule(f"{manifest.id}: {manifest.title}")
+        started_here = _start_services(manifest.services)
+        began = time.monotonic()
+        try:
+            result = manifest.run(quick)
+        except BootcampError as exc:
+            result = registry.RunResult(False, str(exc))
+        finally:
+            for name in started_here:
+                get_service(name).stop()
+        results.append((manifest.id, manifest.title, result, time.monotonic() - began))
+    table = Table(title="Results")
+    for column in ("exercise", "ok", "what happened", "figures", "seconds"):
+        table.add_column(column)
+    for exercise_id, _title, result, seconds in results:
+        figures = ", ".join(f"{k}={v}" for k, v in result.figures.items())
+        table.add_row(exercise_id, "[green]yes[/green]" if result.ok else "[red]no[/red]",
+                      result.summary, figures, f"{seconds:.1f}")
+    console.print(table)
+    if not all(result.ok for _, _, result, _ in results):
+        raise typer.Exit(1)
+
+
+def _start_services(names: Iterable[str]) -> list[str]:
+    """Start what is not running yet; return the names this call started (to stop them after)."""
+    started: list[str] = []
+    for name in names:
+        service = get_service(name)
+        if service.external_endpoint() or service.running_endpoint():
+            continue
+        with console.status(f"starting {name}"):
+            service.start()
+        started.append(name)
+        for key, value in service.client_env().items():
+            os.environ[key] = value
+    return started
+
+
+@app.command()
+@friendly
+def check(
+    exercise: Annotated[str, typer.Argument(help="exNN")],
+    solution: Annotated[bool, typer.Option(help="grade the reference solution instead")] = False,
+    pytest_args: Annotated[list[str] | None, typer.Argument(help="extra pytest arguments")] = None,
+) -> None:
+    """Grade your starter code with the exercise's tests."""
+    manifest = registry.load(exercise)
+    impl = "solution" if solution else "starter"
+    argv = [sys.executable, "-m", "pytest", str(manifest.folder / "tests"), f"--impl={impl}",
+            "-q", *(pytest_args or [])]
+    console.print(f"checking {manifest.id} ({impl}): {' '.join(argv[2:])}")
+    code = subprocess.call(argv, cwd=REPO_ROOT)
+    raise typer.Exit(code)
+
+
+@app.command()
+@friendly
+def bench(
+    exercise: Annotated[str, typer.Argument(help="exNN")],
+    quick: Annotated[bool, typer.Option(help="a short run, to see that it works")] = False,
+) -> None:
+    """Benchmark an exercise beside its baseline; the last line is JSON."""
+    manifest = registry.load(exercise)
+    started_here = _start_services(manifest.services)
+    try:
+        manifest.bench(quick)
+    finally:
+        for name in started_here:
+            get_service(name).stop()
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Kafka helpers every Kafka-based exercise shares: client configuration and topic administration."""

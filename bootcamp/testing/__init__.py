@@ -1,0 +1,1 @@
+"""Test support shared by every exercise: the pytest plugin and helpers for processes under test."""

