@@ -53,9 +53,9 @@ class KafkaService(Service):
 
     def is_healthy(self, endpoint: str) -> bool:
         """A metadata request that names a broker: the broker is serving the Kafka protocol."""
-        config: dict[str, object] = {"bootstrap.servers": endpoint, "socket.timeout.ms": 1000,
-                                     "log_level": 0, "logger": _silent}
-        admin = AdminClient(config)
+        config = {"bootstrap.servers": endpoint, "socket.timeout.ms": 1000, "log_level": 0,
+                  "logger": _silent}
+        admin = AdminClient(config)  # type: ignore[arg-type]  # the stubs omit `logger` objects
         try:
             metadata = admin.list_topics(timeout=1.5)
         except Exception:
