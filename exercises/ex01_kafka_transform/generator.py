@@ -1,0 +1,116 @@
+"""Feed the input topic: keyed records at a given rate and count.
+
+Each value is `<key>:<seq>:<text>`, where `seq` counts up per key, so any consumer can check per-key
+order and find gaps or duplicates. Each record carries a `produced-at-ns` header, from which the observer
+and the benchmark compute end-to-end latency. `--bad-every N` makes every N-th record invalid (alternately
+not UTF-8 and oversized), to watch the dead-letter topic fill while good records flow.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+import typer
+from confluent_kafka import KafkaError, Message, Producer
+
+from bootcamp.kafka.admin import ensure_topics
+from bootcamp.kafka.config import client_config
+from exercises.ex01_kafka_transform.config import TransformerSettings
+
+log = logging.getLogger("ex01.generator")
+PRODUCED_AT = "produced-at-ns"
+
+
+@dataclass(frozen=True)
+class Record:
+    key: bytes
+    value: bytes
+    seq: int
+
+
+def records(count: int, keys: int = 16, size: int = 100, bad_every: int = 0,
+            max_value_bytes: int = 64 * 1024, seed: int = 7) -> Iterator[Record]:
+    """`count` records over `keys` keys, values padded to about `size` bytes, deterministically."""
+    rng = random.Random(seed)
+    seqs = [0] * keys
+    words = ["stream", "event", "offset", "partition", "broker", "window", "replica", "commit"]
+    for index in range(count):
+        k = rng.randrange(keys)
+        key = f"user-{k:04d}".encode()
+        seq = seqs[k]
+        seqs[k] += 1
+        if bad_every and (index + 1) % bad_every == 0:
+            if (index // bad_every) % 2 == 0:
+                value = key + f":{seq}:".encode() + b"\xff\xfe not utf-8"
+            else:
+                value = key + f":{seq}:".encode() + b"x" * (max_value_bytes + 1)
+        else:
+            head = f"{key.decode()}:{seq}:"
+            body = " ".join(rng.choice(words) for _ in range(size // 6 + 1))
+            value = (head + body)[:max(size, len(head) + 1)].encode()
+        yield Record(key, value, seq)
+
+
+def produce(producer: Producer, topic: str, stream: Iterator[Record], rate: float = 0.0) -> int:
+    """Send records at `rate` per second (0 = as fast as possible); return how many were acknowledged.
+
+    Raises if any delivery failed: a generator that silently drops input would make every
+    downstream count meaningless.
+    """
+    failures: list[KafkaError] = []
+    delivered = 0
+
+    def on_delivery(error: KafkaError | None, _msg: Message) -> None:
+        nonlocal delivered
+        if error is not None:
+            failures.append(error)
+        else:
+            delivered += 1
+
+    started = time.perf_counter()
+    for sent, record in enumerate(stream):
+        if rate > 0:
+            wait = started + sent / rate - time.perf_counter()
+            if wait > 0:
+                producer.poll(wait)
+        while True:
+            try:
+                producer.produce(topic, key=record.key, value=record.value, on_delivery=on_delivery,
+                                 headers=[(PRODUCED_AT, str(time.time_ns()).encode())])
+                break
+            except BufferError:
+                producer.poll(0.05)  # local queue full: let deliveries drain, then retry
+        producer.poll(0)
+    producer.flush(60)
+    if failures:
+        raise RuntimeError(f"{len(failures)} records were not delivered: {failures[0]}")
+    return delivered
+
+
+def main(
+    count: Annotated[int, typer.Option(help="records to send")] = 1000,
+    rate: Annotated[float, typer.Option(help="records per second; 0 = as fast as possible")] = 200,
+    keys: Annotated[int, typer.Option(help="distinct keys")] = 16,
+    size: Annotated[int, typer.Option(help="approximate value size in bytes")] = 100,
+    bad_every: Annotated[int, typer.Option(help="make every N-th record invalid (0 = none)")] = 0,
+    topic: Annotated[str | None, typer.Option(help="default: EX01_INPUT_TOPIC")] = None,
+) -> None:
+    """Send keyed records to the input topic."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = TransformerSettings()
+    target = topic or settings.input_topic
+    ensure_topics(settings.topics(), partitions=settings.partitions)
+    producer = Producer(client_config({"linger.ms": 5, "enable.idempotence": True,
+                                       "partitioner": "murmur2_random"}))
+    sent = produce(producer, target, records(count, keys, size, bad_every, settings.max_value_bytes),
+                   rate)
+    log.info("sent %d records to %s", sent, target)
+
+
+if __name__ == "__main__":
+    typer.run(main)
