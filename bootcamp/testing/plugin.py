@@ -40,6 +40,21 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["BOOTCAMP_IMPL"] = config.getoption("--impl")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Grading a starter runs only the tests that exercise the learner's code (those using `impl`).
+
+    Tests of the provided parts (deploy templates, configuration) pass whatever the learner wrote, so
+    they would only blur the grade; `make test` runs them against the solution.
+    """
+    if config.getoption("--impl") != "starter":
+        return
+    graded = [item for item in items if "impl" in getattr(item, "fixturenames", ())]
+    skipped = [item for item in items if item not in graded]
+    if skipped:
+        config.hook.pytest_deselected(items=skipped)
+        items[:] = graded
+
+
 class Implementation:
     """The chosen implementation package of one exercise; attributes import its modules lazily."""
 
@@ -52,7 +67,13 @@ class Implementation:
     def __getattr__(self, name: str) -> ModuleType:
         if name.startswith("_"):
             raise AttributeError(name)
-        return importlib.import_module(self.module_name(name))
+        module = self.module_name(name)
+        try:
+            return importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name == module:  # no such module: behave like any missing attribute
+                raise AttributeError(f"{self.package} has no module {name!r}") from None
+            raise
 
 
 def exercise_package(path: Path) -> str:

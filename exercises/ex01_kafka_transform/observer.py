@@ -58,8 +58,14 @@ def _observed(msg: Message, received_ns: int) -> Observed:
 
 
 def read_topic(topic: str, count: int | None = None, idle_s: float = 5.0, timeout_s: float = 120.0,
-               on_record: Callable[[Observed], None] | None = None) -> Observation:
-    """Read `topic` from the beginning until `count` records, `idle_s` of silence, or `timeout_s`."""
+               on_record: Callable[[Observed], None] | None = None, first_wait_s: float = 3.0
+               ) -> Observation:
+    """Read `topic` from the beginning until `count` records, `idle_s` of silence, or `timeout_s`.
+
+    The broker's high watermarks cannot be trusted (tansu reports wrong ones), so "the end" is a
+    silence. The first fetch (offset lookup, connection) can take longer than a short idle period,
+    so before the first record the wait is at least `first_wait_s`.
+    """
     consumer = Consumer(client_config({
         "group.id": f"observer-{uuid.uuid4().hex[:8]}",  # required by the client; never joined
         "enable.auto.commit": False, "fetch.wait.max.ms": 50,
@@ -72,7 +78,7 @@ def read_topic(topic: str, count: int | None = None, idle_s: float = 5.0, timeou
         while time.monotonic() - started < timeout_s:
             if count is not None and len(seen.records) >= count:
                 break
-            batch = consumer.consume(num_messages=1000, timeout=0.2)
+            batch = consumer.consume(num_messages=1000, timeout=0.1)
             now_ns = time.time_ns()
             for msg in batch:
                 if msg.error():
@@ -83,7 +89,7 @@ def read_topic(topic: str, count: int | None = None, idle_s: float = 5.0, timeou
                     on_record(observed)
             if batch:
                 last = time.monotonic()
-            elif time.monotonic() - last > idle_s:
+            elif time.monotonic() - last > (idle_s if seen.records else max(idle_s, first_wait_s)):
                 break
     finally:
         consumer.close()

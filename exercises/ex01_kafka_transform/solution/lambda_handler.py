@@ -14,17 +14,21 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.data_classes import KafkaEvent, event_source
 from aws_lambda_powertools.utilities.data_classes.kafka_event import KafkaEventRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from confluent_kafka import KafkaError, Message, Producer
+from pydantic import SecretStr
 
 from bootcamp.kafka.config import client_config
 from bootcamp.kafka.messages import Headers
+from bootcamp.settings import KafkaSettings
 from exercises.ex01_kafka_transform.config import TransformerSettings
 from exercises.ex01_kafka_transform.solution.transform import (
     TRANSFORM_FAILED,
@@ -52,12 +56,29 @@ class BatchResult:
         return {"records": self.records, "transformed": self.transformed, "deadLettered": self.dead_lettered}
 
 
+def kafka_settings() -> KafkaSettings:
+    """Connection settings from the environment, with SASL credentials from Secrets Manager.
+
+    The templates pass `KAFKA_SASL_SECRET_ARN` (the same secret the event source mapping uses) rather
+    than the credentials themselves, which would show in plain text in the function's configuration.
+    """
+    settings = KafkaSettings()
+    arn = os.environ.get("KAFKA_SASL_SECRET_ARN")
+    if arn:
+        secret = parameters.get_secret(arn, transform="json")
+        if not isinstance(secret, dict) or not {"username", "password"} <= secret.keys():
+            raise ValueError(f"secret {arn} must be JSON with 'username' and 'password'")
+        settings = settings.model_copy(update={"sasl_username": secret["username"],
+                                               "sasl_password": SecretStr(secret["password"])})
+    return settings
+
+
 def producer() -> Producer:
     """The execution environment's producer (created on first use, kept warm)."""
     global _producer  # noqa: PLW0603  # one producer per Lambda execution environment is the point
     if _producer is None:
         _producer = Producer(client_config({"enable.idempotence": True, "linger.ms": 5,
-                                            "partitioner": "murmur2_random"}))
+                                            "partitioner": "murmur2_random"}, kafka_settings()))
     return _producer
 
 

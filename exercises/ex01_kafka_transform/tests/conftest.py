@@ -1,0 +1,92 @@
+"""Fixtures for Exercise 1: a real broker, fresh topics per test, and ways to feed and read them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from confluent_kafka import KafkaError, Message, Producer
+
+from bootcamp.kafka.admin import ensure_topics
+from bootcamp.kafka.config import client_config
+from bootcamp.kafka.messages import Headers, position
+from bootcamp.testing.plugin import Implementation
+from bootcamp.testing.processes import Spawned
+from exercises.ex01_kafka_transform.config import TransformerSettings
+
+
+@pytest.fixture
+def settings(kafka_bootstrap: str) -> TransformerSettings:
+    """Topics and a group of this test's own (the broker keeps everything until it restarts)."""
+    run = uuid.uuid4().hex[:8]
+    created = TransformerSettings(
+        input_topic=f"ex01-{run}.in", output_topic=f"ex01-{run}.out",
+        dead_letter_topic=f"ex01-{run}.dlq", group_id=f"ex01-{run}", partitions=3,
+        batch_size=100, max_value_bytes=1024, stats_interval_s=1,
+    )
+    ensure_topics(created.topics(), partitions=created.partitions)
+    return created
+
+
+def settings_env(settings: TransformerSettings) -> dict[str, str]:
+    """The same settings as EX01_* environment variables, for a transformer in a subprocess."""
+    return {f"EX01_{name.upper()}": str(value) for name, value in settings.model_dump().items()}
+
+
+class Feeder:
+    """Produces records and remembers where each landed, from its delivery report."""
+
+    def __init__(self) -> None:
+        self.producer = Producer(client_config({"linger.ms": 2, "enable.idempotence": True,
+                                                "partitioner": "murmur2_random"}))
+        self.positions: dict[bytes | None, list[tuple[int, int]]] = {}
+        self.errors: list[KafkaError] = []
+
+    def _report(self, error: KafkaError | None, msg: Message) -> None:
+        if error is not None:
+            self.errors.append(error)
+            return
+        where = position(msg)
+        self.positions.setdefault(msg.value(), []).append((where.partition, where.offset))
+
+    def send(self, topic: str, key: bytes | None, value: bytes | None,
+             headers: Headers | None = None) -> None:
+        self.producer.produce(topic, key=key, value=value, headers=headers, on_delivery=self._report)
+        self.producer.poll(0)
+
+    def flush(self) -> None:
+        assert self.producer.flush(30) == 0, "records left undelivered"
+        assert not self.errors, f"delivery failed: {self.errors[0]}"
+
+    def per_partition(self) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for places in self.positions.values():
+            for partition, _ in places:
+                counts[partition] = counts.get(partition, 0) + 1
+        return counts
+
+
+@pytest.fixture
+def feeder(kafka_bootstrap: str) -> Feeder:
+    return Feeder()
+
+
+StartTransformer = Callable[[TransformerSettings], Spawned]
+
+
+@pytest.fixture
+def start_transformer(impl: Implementation, tmp_path: Path) -> Iterator[StartTransformer]:
+    """Start the implementation's transformer as a real process; every one is killed at the end."""
+    started: list[Spawned] = []
+
+    def start(settings: TransformerSettings) -> Spawned:
+        process = Spawned(impl.module_name("transformer"), settings_env(settings),
+                          tmp_path / f"transformer-{len(started)}.log")
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.kill()
