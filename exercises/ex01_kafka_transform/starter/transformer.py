@@ -134,11 +134,12 @@ class Transformer:
         raise NotImplementedError("Transformer.process_batch: produce, await delivery reports, commit")
 
     def _produce(self, topic: str, key: bytes | None, value: bytes | None,
-                 headers: Headers | None,
+                 record_headers: Headers | None,
                  on_delivery: Callable[[KafkaError | None, Message], None]) -> None:
         while True:
             try:
-                self.producer.produce(topic, key=key, value=value, headers=headers, on_delivery=on_delivery)
+                self.producer.produce(topic, key=key, value=value, headers=record_headers,
+                                      on_delivery=on_delivery)
                 return
             except BufferError:  # the local queue is full: serve delivery reports, then try again
                 self.producer.poll(0.05)
