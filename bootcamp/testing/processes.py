@@ -7,6 +7,7 @@ of a timeout or a distant traceback.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -63,10 +64,8 @@ class Spawned:
     def kill(self) -> None:
         """Kill the child and its process group, if still there."""
         if self.process.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             self.process.wait(10)
         self._log.close()
 

@@ -20,6 +20,8 @@ class TransformerSettings(BaseSettings):
     dead_letter_topic: str = "ex01.dead-letter"
     group_id: str = "ex01-transformer"
     partitions: int = Field(3, ge=1, description="partitions for topics this exercise creates")
+    create_topics: bool = Field(True, description="create missing topics at start (off where the "
+                                "platform owns topic creation, as on Event Hubs)")
     max_value_bytes: int = Field(64 * 1024, ge=1, description="larger values go to the dead-letter topic")
     batch_size: int = Field(500, ge=1, description="records consumed, produced and committed together")
     batch_timeout_s: float = Field(0.1, gt=0, description="longest wait to fill a batch")

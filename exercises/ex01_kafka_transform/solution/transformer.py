@@ -243,7 +243,8 @@ def main() -> int:
                         stream=sys.stderr)
     settings = TransformerSettings()
     try:
-        ensure_topics(settings.topics(), partitions=settings.partitions)
+        if settings.create_topics:
+            ensure_topics(settings.topics(), partitions=settings.partitions)
     except BootcampError as exc:
         log.error("%s", exc)
         return 2

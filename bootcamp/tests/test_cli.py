@@ -1,0 +1,45 @@
+"""The `bootcamp` command as a user meets it: one clear line for mistakes, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from bootcamp.exercises import CATALOG, exercise_folders
+from bootcamp.paths import REPO_ROOT
+
+
+def bootcamp(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bootcamp.cli", *args], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["run", "ex99"], "there is no exercise ex99"),
+    (["run", "kafka"], "'kafka' is not an exercise id"),
+    (["bench", "ex16"], "ex16 (Predicting incomes by education level with Beam) is not built yet"),
+    (["up", "zookeeper"], "unknown service 'zookeeper'"),
+])
+def test_user_mistakes_get_one_line_and_exit_2(args: list[str], message: str) -> None:
+    result = bootcamp(*args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.stderr.strip().startswith("error:")
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_list_shows_all_sixteen_and_which_are_built() -> None:
+    result = bootcamp("list")
+    assert result.returncode == 0
+    for exercise_id in CATALOG:
+        assert exercise_id in result.stdout
+    assert result.stdout.count("built") == len(exercise_folders())
+
+
+def test_doctor_finds_everything_on_a_set_up_machine() -> None:
+    result = bootcamp("doctor")
+    assert result.returncode == 0, result.stdout
+    assert "tansu" in result.stdout
