@@ -149,15 +149,16 @@ def bench(quick: bool) -> None:
     lingers = [5.0] if quick else [0.0, 5.0, 50.0]
     rate, seconds = (1000.0, 3.0) if quick else (1000.0, 6.0)
     report = BenchReport("ex01", f"ex01: transformer vs raw client, {RECORD_BYTES}-byte records",
-                         ["what", "batch", "linger ms", "records/s", "vs produce-only", "p50 ms", "p99 ms"])
+                         ["what", "batch", "linger ms", "timeout ms", "records/s", "vs produce", "p50 ms",
+                          "p99 ms"])
     source = f"ex01-bench-{uuid.uuid4().hex[:6]}.source"
     ensure_topics([source], partitions=3)
     with report.step("baseline: produce-only"):
         produce_rps = produce_only(source, count)
     with report.step("baseline: consume-only"):
         consume_rps = consume_only(source, count, 3)
-    report.add("produce-only", "–", 5, produce_rps, 1.0, "", "")
-    report.add("consume-only", "–", "–", consume_rps, ratio(consume_rps, produce_rps), "", "")
+    report.add("produce-only", "–", 5, "–", produce_rps, 1.0, "", "")
+    report.add("consume-only", "–", "–", "–", consume_rps, ratio(consume_rps, produce_rps), "", "")
 
     points = [SweepPoint(batch, linger) for batch in batches for linger in lingers]
     points.append(SweepPoint(100, 0.0, batch_timeout_s=0.01))  # a low-latency profile
@@ -168,9 +169,8 @@ def bench(quick: bool) -> None:
             point.records_per_s = transformer_throughput(source, n, point)
         with report.step(f"transformer {label}: latency at {rate:g}/s"):
             point.p50_ms, point.p99_ms = transformer_latency(point, rate, seconds)
-        report.add(f"transformer, batch timeout {point.batch_timeout_s * 1000:g} ms", point.batch_size,
-                   point.linger_ms, point.records_per_s, ratio(point.records_per_s, produce_rps),
-                   point.p50_ms, point.p99_ms)
+        report.add("transformer", point.batch_size, point.linger_ms, point.batch_timeout_s * 1000,
+                   point.records_per_s, ratio(point.records_per_s, produce_rps), point.p50_ms, point.p99_ms)
     sweep = points
 
     default = next((p for p in sweep if p.batch_size == 1000 and p.linger_ms == 5.0), sweep[-1])
