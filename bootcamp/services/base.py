@@ -248,10 +248,11 @@ class Service(ABC):
                     env={**os.environ, **self.extra_env()},
                     start_new_session=True,
                 )
-            program = _cmdline(process.pid)[:1] or [argv[0]]
+            # argv[0] as given is what /proc/<pid>/cmdline shows once the child has exec'd; reading
+            # it back now could catch the child between fork and exec.
             self.state_path.write_text(json.dumps({
                 "pid": process.pid, "port": port, "endpoint": endpoint,
-                "program": program[0], "started": time.time(),
+                "program": argv[0], "started": time.time(),
             }))
             self._wait_ready(process, endpoint)
             return endpoint
@@ -260,7 +261,7 @@ class Service(ABC):
         deadline = time.monotonic() + self.start_timeout_s
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                self._kill_recorded()
+                self._abandon(process)
                 raise BootcampError(
                     f"{self.name} exited with code {process.returncode} while starting: "
                     f"{self._log_tail()}",
@@ -269,11 +270,19 @@ class Service(ABC):
             if self.is_healthy(endpoint):
                 return
             time.sleep(0.2)
-        self._kill_recorded()
+        self._abandon(process)
         raise BootcampError(
             f"{self.name} did not become ready within {self.start_timeout_s:.0f}s: {self._log_tail()}",
             hint=f"see {self.log_path}",
         )
+
+    def _abandon(self, process: subprocess.Popen[bytes]) -> None:
+        """Kill a server that failed to start: its whole group, by the handle we still hold."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(10)
+        self.state_path.unlink(missing_ok=True)
 
     def _log_tail(self, lines: int = 3) -> str:
         try:

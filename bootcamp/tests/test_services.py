@@ -6,12 +6,13 @@ import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
 from bootcamp.errors import BootcampError
 from bootcamp.services import all_services, get_service
-from bootcamp.services.base import free_port, pid_alive
+from bootcamp.services.base import Service, free_port, pid_alive
 from bootcamp.services.kafka import KafkaService
 
 
@@ -68,3 +69,45 @@ def test_services_are_discovered_and_unknown_names_are_clear() -> None:
     assert "kafka" in all_services()
     with pytest.raises(BootcampError, match="unknown service 'kafak'"):
         get_service("kafak")
+
+
+class _ShellService(Service):
+    """A real process standing in for a broken server: the failure paths need one that misbehaves."""
+
+    name: ClassVar[str] = "shell-test"
+    description: ClassVar[str] = "a shell command"
+    endpoint_env: ClassVar[str] = "SHELL_TEST_ENDPOINT"
+    default_port: ClassVar[int] = 1
+    start_timeout_s: ClassVar[float] = 2.0
+    script: ClassVar[str] = ""
+
+    def command(self, port: int, data_dir: Path) -> list[str]:
+        return ["/bin/sh", "-c", self.script]
+
+    def is_healthy(self, endpoint: str) -> bool:
+        return False
+
+
+def test_a_server_that_exits_while_starting_is_reported_with_its_log(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOOTCAMP_STATE_DIR", str(tmp_path))
+
+    class Crashing(_ShellService):
+        script = "echo 'fatal: no config' >&2; exit 3"
+
+    with pytest.raises(BootcampError, match=r"exited with code 3 while starting: .*fatal: no config"):
+        Crashing().start()
+    assert not Crashing().state_path.exists()
+
+
+def test_a_server_that_never_gets_ready_is_killed_with_its_children(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOOTCAMP_STATE_DIR", str(tmp_path))
+    child_pid = tmp_path / "child.pid"
+
+    class Hanging(_ShellService):
+        script = f"sleep 300 & echo $! > {child_pid}; wait"
+
+    with pytest.raises(BootcampError, match="did not become ready"):
+        Hanging().start()
+    assert not pid_alive(int(child_pid.read_text())), "the server's child outlived it"
