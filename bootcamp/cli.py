@@ -28,7 +28,8 @@ from bootcamp.services.base import Requirement
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="The streaming-data bootcamp: local services, exercises, checks and benchmarks.")
-console = Console()
+# Piped output (make run, CI logs) is not a terminal; rich would then wrap tables at 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 150)
 err = Console(stderr=True, soft_wrap=True)
 
 P = ParamSpec("P")
