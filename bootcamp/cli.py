@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bootcamp import exercises as registry
+from bootcamp import requirements
 from bootcamp.errors import BootcampError
 from bootcamp.paths import REPO_ROOT
 from bootcamp.services import all_services, get_service
@@ -146,6 +147,7 @@ def _platform_requirements() -> list[Requirement]:
     return [
         Requirement("uv", shutil.which("uv") is not None, "python3 -m pip install uv"),
         Requirement("Python 3.11", sys.version_info[:2] == (3, 11), "uv python install 3.11"),
+        requirements.java(17),  # the Pub/Sub emulator, Spark and Flink run on it
     ]
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -43,3 +46,20 @@ def test_doctor_finds_everything_on_a_set_up_machine() -> None:
     result = bootcamp("doctor")
     assert result.returncode == 0, result.stdout
     assert "tansu" in result.stdout
+
+
+def test_doctor_names_missing_java_and_the_command_that_gets_it(tmp_path: Path) -> None:
+    """With no `java` on PATH (but everything else), doctor says so and exits 1, without a traceback."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("uv",):
+        found = shutil.which(tool)
+        if found:
+            (bin_dir / tool).symlink_to(found)
+    env = {**os.environ, "PATH": f"{bin_dir}:/usr/bin/nonexistent"}
+    result = subprocess.run([sys.executable, "-m", "bootcamp.cli", "doctor"], cwd=REPO_ROOT, env=env,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "Java 17+" in result.stdout
+    assert "apt-get install -y openjdk-17-jre-headless" in result.stdout
