@@ -120,7 +120,8 @@ class Transformer:
     # -- the loop ------------------------------------------------------------------------------
     def run(self) -> None:
         """Process batches until `stop()`; then flush, commit, close and leave the group."""
-        self.consumer.subscribe([self.settings.input_topic], on_revoke=self._on_revoke)
+        self.consumer.subscribe([self.settings.input_topic], on_assign=self._on_assign,
+                                on_revoke=self._on_revoke)
         log.info("transforming %s -> %s (dead letters: %s), group %s", self.settings.input_topic,
                  self.settings.output_topic, self.settings.dead_letter_topic, self.settings.group_id)
         try:
@@ -205,6 +206,9 @@ class Transformer:
                 raise
             self.counters.commit_failures += 1
             log.warning("commit failed, the batch will be re-delivered: %s", error)
+
+    def _on_assign(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        log.info("partitions assigned: %s", [p.partition for p in partitions])
 
     def _on_revoke(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
         # Batches are produced, flushed and committed before the next consume(), which is where this

@@ -102,7 +102,8 @@ class Transformer:
 
     def run(self) -> None:
         """Process batches until `stop()`; then flush, commit, close and leave the group."""
-        self.consumer.subscribe([self.settings.input_topic], on_revoke=self._on_revoke)
+        self.consumer.subscribe([self.settings.input_topic], on_assign=self._on_assign,
+                                on_revoke=self._on_revoke)
         log.info("transforming %s -> %s (dead letters: %s), group %s", self.settings.input_topic,
                  self.settings.output_topic, self.settings.dead_letter_topic, self.settings.group_id)
         try:
@@ -143,6 +144,9 @@ class Transformer:
                 return
             except BufferError:  # the local queue is full: serve delivery reports, then try again
                 self.producer.poll(0.05)
+
+    def _on_assign(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        log.info("partitions assigned: %s", [p.partition for p in partitions])
 
     def _on_revoke(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
         # Batches are produced, flushed and committed before the next consume(), which is where this

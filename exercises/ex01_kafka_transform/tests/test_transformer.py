@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import time
 from collections import Counter, defaultdict
@@ -192,3 +193,44 @@ def test_sigterm_exits_zero_promptly_with_offsets_committed(
         probe.close()
     assert {tp.partition: tp.offset for tp in committed} == {
         p: feeder.per_partition().get(p, -1001) for p in range(settings.partitions)}
+
+
+def _assigned(log: str) -> set[int]:
+    """Every partition a transformer's log says it was assigned."""
+    found: set[int] = set()
+    for line in log.splitlines():
+        if "partitions assigned:" in line:
+            found |= {int(p) for p in line.split("[", 1)[1].rstrip("]").split(",") if p.strip()}
+    return found
+
+
+def _consumed(log: str) -> int:
+    """The last `consumed=N` a transformer logged (its stats line comes every second)."""
+    counts = re.findall(r"consumed=(\d+)", log)
+    return int(counts[-1]) if counts else 0
+
+
+@pytest.mark.slow
+def test_two_members_split_the_partitions_and_one_takes_over_when_the_other_leaves(
+        settings: TransformerSettings, feeder: Feeder, start_transformer: StartTransformer) -> None:
+    settings = settings.model_copy(update={"batch_size": 50})
+    pairs = keyed_values(4000, keys=12)
+    first = start_transformer(settings)
+    second = start_transformer(settings)
+    sender = Worker(lambda: _send_slowly(feeder, settings.input_topic, pairs, per_second=400))
+    sender.start()
+    wait_until(lambda: _consumed(first.log()) > 0 and _consumed(second.log()) > 0, 60,
+               "both members to consume their share", first, second, sender)
+    assert _assigned(first.log()).isdisjoint(_assigned(second.log()))
+
+    first.signal(signal.SIGTERM)  # leaves the group: its partitions move to the second member
+    assert first.wait(15) == 0, first.log()
+    assert sender.is_alive(), "input must still be flowing when the first member leaves"
+    wait_until(lambda: _assigned(second.log()) == set(range(settings.partitions)), 30,
+               "the second member to own every partition", second)
+    sender.join(60)
+    sender.check_alive()
+
+    out = read_until(settings.output_topic, len(pairs), second, timeout_s=90)
+    produced = Counter(r.value for r in out.records)
+    assert [v for _, v in pairs if produced[v.upper()] == 0] == [], "records lost in the hand-over"
