@@ -7,23 +7,18 @@ handler, and so its rules (what is valid, what is rejected and why) are unit-tes
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from bootcamp.kafka.messages import Headers
+from exercises.ex01_kafka_transform.contract import (
+    NOT_UTF8,
+    TOO_LARGE,
+    TRANSFORM_FAILED,
+    Source,
+    TransformError,
+)
 
-# Reasons a record is dead-lettered; they go into the `dlq.reason` header, so keep them stable.
-NOT_UTF8 = "not-utf8"
-TOO_LARGE = "too-large"
-TRANSFORM_FAILED = "transform-failed"
-
-
-class TransformError(Exception):
-    """A record that cannot be transformed; `reason` is one of the stable codes above."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
+__all__ = ["NOT_UTF8", "TOO_LARGE", "TRANSFORM_FAILED", "Source", "TransformError", "dead_letter_headers",
+           "uppercase"]
 
 
 def uppercase(value: bytes | None, max_bytes: int = 64 * 1024) -> bytes | None:
@@ -43,16 +38,6 @@ def uppercase(value: bytes | None, max_bytes: int = 64 * 1024) -> bytes | None:
     except UnicodeDecodeError as exc:
         raise TransformError(NOT_UTF8, f"invalid byte at position {exc.start}") from None
     return text.upper().encode("utf-8")
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a record came from: enough to find it again, and to say so in the dead-letter topic."""
-
-    topic: str
-    partition: int
-    offset: int
-    timestamp_ms: int | None = None
 
 
 def dead_letter_headers(

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +15,10 @@ import yaml
 from cfnlint.api import lint
 from samtranslator.translator.managed_policy_translator import ManagedPolicyLoader
 from samtranslator.translator.transform import transform
+
+from exercises.ex01_kafka_transform.config import TransformerSettings
+from exercises.ex01_kafka_transform.observer import read_topic
+from exercises.ex01_kafka_transform.tests.conftest import settings_env
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy" / "lambda"
 TEMPLATES = sorted(DEPLOY.glob("template-*.yaml"))
@@ -72,3 +81,34 @@ def test_sam_template_translates_and_passes_cfn_lint(template: Path, monkeypatch
     problems = [m for m in lint(yaml.safe_dump(cfn), regions=["eu-west-1"])
                 if m.rule.id.startswith(("E", "W"))]
     assert problems == [], "\n".join(str(m) for m in problems)
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_the_built_package_runs_the_handler_on_its_own(tmp_path: Path, settings: TransformerSettings,
+                                                      kafka_bootstrap: str) -> None:
+    """build.sh's package (x86_64 here, arm64 for the templates) holds everything the handler
+    needs: an interpreter that sees only the standard library and the package (no site-packages)
+    transforms a batch against the local broker."""
+    package = tmp_path / "package"
+    subprocess.run([str(DEPLOY / "build.sh")], env={**os.environ, "OUT": str(package), "ARCH": "x86_64"},
+                   check=True, capture_output=True, timeout=600)
+    event = {"eventSource": "aws:kafka", "records": {f"{settings.input_topic}-0": [{
+        "topic": settings.input_topic, "partition": 0, "offset": 7, "timestamp": 1700000000000,
+        "timestampType": "CREATE_TIME", "key": base64.b64encode(b"k").decode(),
+        "value": base64.b64encode(b"from the package").decode(), "headers": []}]}}
+    script = (
+        "import json, sys\n"
+        f"sys.path.insert(0, {str(package)!r})\n"
+        "from exercises.ex01_kafka_transform.solution.lambda_handler import handler\n"
+        "print(json.dumps(handler(json.loads(sys.stdin.read()), None)))\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+           **{k: v for k, v in settings_env(settings).items()}}
+    result = subprocess.run([sys.executable, "-I", "-S", "-c", script], input=json.dumps(event), env=env,
+                            capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {
+        "records": 1, "transformed": 1, "deadLettered": 0}
+    out = read_topic(settings.output_topic, count=1, idle_s=1).records
+    assert [r.value for r in out] == [b"FROM THE PACKAGE"]

@@ -17,9 +17,9 @@ from moto import mock_aws
 from bootcamp.kafka.config import client_config
 from bootcamp.kafka.messages import headers, position, timestamp_ms
 from bootcamp.testing.plugin import Implementation
+from exercises.ex01_kafka_transform import lambda_runtime
 from exercises.ex01_kafka_transform.config import TransformerSettings
 from exercises.ex01_kafka_transform.observer import read_topic
-from exercises.ex01_kafka_transform.solution import lambda_handler as reference_handler
 from exercises.ex01_kafka_transform.tests.conftest import Feeder, settings_env
 
 pytestmark = pytest.mark.integration
@@ -70,7 +70,7 @@ def test_handler_transforms_a_real_batch_and_dead_letters_bad_records(
         monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in settings_env(settings).items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr(impl.lambda_handler, "_producer", None)  # a cold start, dropped afterwards
+    monkeypatch.setattr(lambda_runtime, "_producer", None)  # a cold start, dropped afterwards
     good = [f"record {i} for lambda".encode() for i in range(20)]
     bad = b"\xc3\x28 invalid utf-8"
     for i, payload in enumerate([*good[:10], bad, *good[10:]]):
@@ -100,7 +100,7 @@ def test_credentials_come_from_secrets_manager(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
     monkeypatch.setenv("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
 
-    config = client_config(None, reference_handler.kafka_settings())
+    config = client_config(None, lambda_runtime.kafka_settings())
 
     assert (config["sasl.username"], config["sasl.password"]) == ("alice", "s3cret")
     assert (config["security.protocol"], config["sasl.mechanism"]) == ("SASL_SSL", "SCRAM-SHA-512")
@@ -112,4 +112,4 @@ def test_a_malformed_secret_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) ->
     secret = boto3.client("secretsmanager").create_secret(Name="AmazonMSK_bad", SecretString='{"user": 1}')
     monkeypatch.setenv("KAFKA_SASL_SECRET_ARN", secret["ARN"])
     with pytest.raises(ValueError, match="'username' and 'password'"):
-        reference_handler.kafka_settings()
+        lambda_runtime.kafka_settings()
