@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.data_classes.kafka_event import KafkaEventRecord
 from confluent_kafka import Producer
 from pydantic import SecretStr
@@ -48,6 +47,9 @@ def kafka_settings() -> KafkaSettings:
     settings = KafkaSettings()
     arn = os.environ.get("KAFKA_SASL_SECRET_ARN")
     if arn:
+        # Imported here: it needs boto3, which the Lambda runtime provides, and only this path uses it.
+        from aws_lambda_powertools.utilities import parameters
+
         secret = parameters.get_secret(arn, transform="json")
         if not isinstance(secret, dict) or not {"username", "password"} <= secret.keys():
             raise ValueError(f"secret {arn} must be JSON with 'username' and 'password'")
