@@ -108,6 +108,8 @@ Actor = Annotated[User, Depends(acting_user)]
 def create_app(settings: Settings | None = None) -> FastAPI:  # noqa: PLR0915 - the routes, in one place
     """Build the app; `uvicorn --factory ...app:create_app` calls this with settings from the env."""
     settings = settings or Settings()
+    passwords = security.make_passwords(settings.argon2_time_cost, settings.argon2_memory_kib,
+                                        settings.argon2_parallelism)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -163,7 +165,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:  # noqa: PLR0915 - 
     # -- accounts ------------------------------------------------------------------------------
     @app.post("/api/signup", status_code=201)
     async def signup(body: Credentials, response: Response, pool: Pool) -> dict[str, Any]:
-        password_hash = await security.hash_password_async(body.password)
+        password_hash = await security.hash_password_async(passwords, body.password)
         user_id = await queries.create_user(pool, username=body.username, password_hash=password_hash)
         if user_id is None:
             raise HTTPException(409, "that user name is taken")
@@ -179,13 +181,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:  # noqa: PLR0915 - 
             raise HTTPException(429, "too many failed logins; try again later",
                                 headers={"Retry-After": str(settings.login_window_s)})
         row = await queries.user_by_name(pool, username=body.username)
-        if not await security.verify_password_async(row["password_hash"] if row else None, body.password):
+        stored = row["password_hash"] if row else None
+        if not await security.verify_password_async(passwords, stored, body.password):
             await queries.record_login_failure(pool, username=body.username, client_ip=client_ip)
             raise HTTPException(401, "wrong user name or password")
         assert row is not None
         await queries.clear_login_failures(pool, username=body.username)
-        if security.needs_rehash(row["password_hash"]):
-            new_hash = await security.hash_password_async(body.password)
+        if security.needs_rehash(passwords, row["password_hash"]):
+            new_hash = await security.hash_password_async(passwords, body.password)
             await queries.set_password_hash(pool, user_id=row["id"], password_hash=new_hash)
         return await start_session(pool, response, row["id"], row["username"])
 

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     min_increment_cents: int = Field(default=100, gt=0)
     max_auction_days: int = Field(default=30, gt=0)
     close_interval_s: float = Field(default=0.25, gt=0)
+    # argon2id cost (RFC 9106 profile 2 by default). Lower only for tests and benchmarks.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8 * 1024)
+    argon2_parallelism: int = Field(default=4, ge=1)
     # Login throttling: failures per user name and per client address within the window.
     login_max_failures: int = Field(default=5, gt=0)
     login_max_failures_per_ip: int = Field(default=50, gt=0)

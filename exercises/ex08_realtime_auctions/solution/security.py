@@ -24,36 +24,52 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 SESSION_COOKIE = "auction_session"
 CSRF_HEADER = "X-CSRF-Token"
 
-_hasher = PasswordHasher(type=Type.ID)
-# Verifying against this when the user does not exist costs the same time as a real check, so the
-# response time does not reveal which user names exist.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
-def hash_password(password: str) -> str:
+@dataclass(frozen=True)
+class Passwords:
+    """An argon2id hasher with its parameters, and a dummy hash made with the same parameters.
+
+    Verifying against the dummy when the user does not exist costs the same time as a real check,
+    so response times do not reveal which user names exist.
+    """
+
+    hasher: PasswordHasher
+    dummy_hash: str
+
+
+def make_passwords(time_cost: int = 3, memory_kib: int = 65536, parallelism: int = 4) -> Passwords:
+    """argon2id with RFC 9106's second recommended profile by default (t=3, m=64 MiB, p=4)."""
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism,
+                            type=Type.ID)
+    return Passwords(hasher, hasher.hash(secrets.token_urlsafe(16)))
+
+
+def hash_password(passwords: Passwords, password: str) -> str:
     """An argon2id hash string (`$argon2id$v=19$m=...,t=...,p=...$salt$hash`)."""
-    return _hasher.hash(password)
+    return passwords.hasher.hash(password)
 
 
-def verify_password(password_hash: str | None, password: str) -> bool:
+def verify_password(passwords: Passwords, password_hash: str | None, password: str) -> bool:
     """True when `password` matches; a missing user costs the same time as a wrong password."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        matched = passwords.hasher.verify(password_hash or passwords.dummy_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+    return matched and password_hash is not None
 
 
-def needs_rehash(password_hash: str) -> bool:
-    """True when the hash was made with weaker parameters than today's."""
-    return _hasher.check_needs_rehash(password_hash)
+def needs_rehash(passwords: Passwords, password_hash: str) -> bool:
+    """True when the hash was made with other parameters than today's (e.g. a raised cost)."""
+    return passwords.hasher.check_needs_rehash(password_hash)
 
 
-async def hash_password_async(password: str) -> str:
-    return await asyncio.to_thread(hash_password, password)
+async def hash_password_async(passwords: Passwords, password: str) -> str:
+    return await asyncio.to_thread(hash_password, passwords, password)
 
 
-async def verify_password_async(password_hash: str | None, password: str) -> bool:
-    return await asyncio.to_thread(verify_password, password_hash, password)
+async def verify_password_async(passwords: Passwords, password_hash: str | None, password: str) -> bool:
+    return await asyncio.to_thread(verify_password, passwords, password_hash, password)
 
 
 @dataclass(frozen=True)

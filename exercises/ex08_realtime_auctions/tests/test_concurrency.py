@@ -152,11 +152,8 @@ def test_concurrent_closers_close_each_auction_once_with_the_leader_as_winner(im
 def test_many_http_bidders_on_two_instances_one_winner(instances: list[Instance]) -> None:
     """The whole path: 12 users bid through two instances at once until the auction ends."""
     seller = signed_up(instances[0].url)
-    item_id = seller.add_item(seconds=6, price=1000)
-    users = []
-    for n in range(12):
-        api = signed_up(instances[n % 2].url)
-        users.append(api)
+    users = [signed_up(instances[n % 2].url) for n in range(12)]
+    item_id = seller.add_item(seconds=5, price=1000)
 
     async def run() -> list[tuple[int, int, str]]:
         accepted: list[tuple[int, int, str]] = []
@@ -184,7 +181,7 @@ def test_many_http_bidders_on_two_instances_one_winner(instances: list[Instance]
         return accepted
 
     accepted = sorted(asyncio.run(run()))
-    assert len(accepted) > 12
+    assert len(accepted) >= 12, "enough bids were accepted to make a race"
     amounts = [a for _, a, _ in accepted]
     assert all(b - a >= 100 for a, b in itertools.pairwise(amounts))
     wait_until(lambda: seller.item(item_id)["status"] == "closed", what="the auction to close")
