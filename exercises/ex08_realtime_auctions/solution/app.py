@@ -20,6 +20,7 @@ from typing import Annotated, Any
 import asyncpg
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response, WebSocket
 from fastapi import Path as PathParam
+from fastapi.encoders import jsonable_encoder
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -271,10 +272,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:  # noqa: PLR0915 - 
             if snapshot is None:
                 await websocket.close(code=4404, reason="no such item")
                 return
-            await websocket.send_json({"type": "snapshot", "item": snapshot["item"],
-                                       "bids": snapshot["bids"]}, mode="text")
+            await websocket.send_json(jsonable_encoder(
+                {"type": "snapshot", "item": snapshot["item"], "bids": snapshot["bids"]}), mode="text")
             last_bid = max([after, *(b["bid_id"] for b in snapshot["bids"])])
             await _pump(websocket, subscription, last_bid)
+        except NotImplementedError as exc:
+            await websocket.send_json({"type": "error", "detail": f"not implemented yet: {exc}"})
+            await websocket.close(code=1011)
         except (WebSocketDisconnect, RuntimeError):
             pass
         finally:
