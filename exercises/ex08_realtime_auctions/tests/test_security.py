@@ -206,7 +206,8 @@ def test_the_page_forbids_inline_script_and_the_api_returns_titles_as_data(insta
 def test_repeated_failed_logins_are_throttled_per_user(instances: list[Instance]) -> None:
     victim = signed_up(instances[0].url).username
     bystander = signed_up(instances[0].url).username
-    assert victim is not None and bystander is not None
+    assert victim is not None
+    assert bystander is not None
     attacker = Api(instances[0].url)
     codes = [attacker.login(victim, "wrong password").status_code for _ in range(5)]
     assert codes == [401] * 5
