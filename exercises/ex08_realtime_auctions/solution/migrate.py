@@ -89,7 +89,7 @@ async def apply_migrations(conn: asyncpg.Connection, directory: Path = MIGRATION
 
 
 async def _main() -> int:
-    from .config import Settings
+    from ..config import Settings
 
     conn = await asyncpg.connect(Settings().database_url)
     try:

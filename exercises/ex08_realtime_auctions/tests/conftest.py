@@ -1,7 +1,8 @@
 """Fixtures: a fresh database on the project's PostgreSQL, and two app instances sharing it.
 
-Both instances run as subprocesses (`python -m <impl>.server`), so the tests talk HTTP and
-WebSocket to real servers, and "two instances agree" is tested with two real processes.
+Both instances run as subprocesses (`python -m exercises.ex08_realtime_auctions.server --impl ...`),
+so the tests talk HTTP and WebSocket to real servers, and "two instances agree" is tested with two
+real processes.
 """
 
 from __future__ import annotations
@@ -79,6 +80,14 @@ def database(pg_admin: str, pytestconfig: pytest.Config) -> Iterator[str]:
     asyncio.run(drop_database(pg_admin, url))
 
 
+@pytest.fixture(scope="module")
+def quiet_db(pg_admin: str, pytestconfig: pytest.Config) -> Iterator[str]:
+    """A migrated database no app instance serves: no closer runs behind a test's back."""
+    url = asyncio.run(create_database(pg_admin, pytestconfig))
+    yield url
+    asyncio.run(drop_database(pg_admin, url))
+
+
 @pytest.fixture
 def fresh_db(pg_admin: str, pytestconfig: pytest.Config) -> Iterator[str]:
     """An empty (unmigrated) database of this test's own."""
@@ -109,7 +118,8 @@ def launch_instance(database_url: str, impl: str, log_dir: Path, **env: str) -> 
     log = log_dir / f"server-{port}.log"
     handle = log.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", f"{PACKAGE}.{impl}.server", "--port", str(port), "--log-level", "warning"],
+        [sys.executable, "-m", f"{PACKAGE}.server", "--impl", impl, "--port", str(port),
+         "--log-level", "warning"],
         cwd=REPO_ROOT, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
         env={**os.environ, "DATABASE_URL": database_url, "AUCTION_CLOSE_INTERVAL_S": "0.1",
              **CHEAP_ARGON2, **env},

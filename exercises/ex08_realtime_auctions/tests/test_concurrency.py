@@ -32,10 +32,10 @@ async def seed(url: str, bidders: int, ends_in: str = "1 hour", items: int = 1
         await conn.close()
 
 
-def test_equal_concurrent_bids_exactly_one_is_accepted(impl: Any, database: str) -> None:
+def test_equal_concurrent_bids_exactly_one_is_accepted(impl: Any, quiet_db: str) -> None:
     async def scenario() -> tuple[int, set[str]]:
-        (item_id,), bidders = await seed(database, 40)
-        pool = await asyncpg.create_pool(database, min_size=20, max_size=20)
+        (item_id,), bidders = await seed(quiet_db, 40)
+        pool = await asyncpg.create_pool(quiet_db, min_size=20, max_size=20)
         assert pool is not None
         try:
             async def one(bidder: int) -> str:
@@ -56,12 +56,12 @@ def test_equal_concurrent_bids_exactly_one_is_accepted(impl: Any, database: str)
     assert reasons == {"too_low"}
 
 
-def test_racing_bidders_never_lose_an_update(impl: Any, database: str) -> None:
+def test_racing_bidders_never_lose_an_update(impl: Any, quiet_db: str) -> None:
     """Every bidder bids what it last saw plus a random step; the log must be a strict climb."""
 
     async def scenario() -> tuple[list[asyncpg.Record], dict[str, Any], list[tuple[int, int]]]:
-        (item_id,), bidders = await seed(database, 16)
-        pool = await asyncpg.create_pool(database, min_size=16, max_size=16)
+        (item_id,), bidders = await seed(quiet_db, 16)
+        pool = await asyncpg.create_pool(quiet_db, min_size=16, max_size=16)
         assert pool is not None
         accepted: list[tuple[int, int]] = []
         reasons: set[str] = set()
@@ -97,11 +97,11 @@ def test_racing_bidders_never_lose_an_update(impl: Any, database: str) -> None:
     assert item["bid_count"] == len(amounts)
 
 
-def test_bids_on_an_ended_or_missing_item_are_refused_before_the_closer_runs(impl: Any, database: str
+def test_bids_on_an_ended_or_missing_item_are_refused_before_the_closer_runs(impl: Any, quiet_db: str
                                                                             ) -> None:
     async def scenario() -> list[str]:
-        (item_id,), (user, *_) = await seed(database, 1, ends_in="-1 second")
-        conn = await asyncpg.connect(database)
+        (item_id,), (user, *_) = await seed(quiet_db, 1, ends_in="-1 second")
+        conn = await asyncpg.connect(quiet_db)
         reasons = []
         try:
             for target in (item_id, 2**40):
@@ -119,17 +119,17 @@ def test_bids_on_an_ended_or_missing_item_are_refused_before_the_closer_runs(imp
     assert asyncio.run(scenario()) == ["closed", "not_found", "open"]
 
 
-def test_concurrent_closers_close_each_auction_once_with_the_leader_as_winner(impl: Any, database: str
+def test_concurrent_closers_close_each_auction_once_with_the_leader_as_winner(impl: Any, quiet_db: str
                                                                               ) -> None:
     async def scenario() -> tuple[list[Any], list[asyncpg.Record]]:
-        item_ids, bidders = await seed(database, 2, ends_in="2 seconds", items=12)
-        conn = await asyncpg.connect(database)
+        item_ids, bidders = await seed(quiet_db, 2, ends_in="2 seconds", items=12)
+        conn = await asyncpg.connect(quiet_db)
         try:
             for n, item_id in enumerate(item_ids[:8]):  # four stay without bids
                 await impl.auctions.place_bid(conn, item_id, bidders[n % 2], 1000)
                 await impl.auctions.place_bid(conn, item_id, bidders[(n + 1) % 2], 1200)
             await asyncio.sleep(2.1)
-            closers = [await asyncpg.connect(database) for _ in range(4)]
+            closers = [await asyncpg.connect(quiet_db) for _ in range(4)]
             try:
                 batches = await asyncio.gather(*(impl.auctions.close_due_auctions(c) for c in closers))
             finally:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,15 +29,36 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 from starlette.websockets import WebSocketDisconnect
 
-from . import auctions, security
 from .config import Settings
-from .db import create_pool, queries
-from .migrate import apply_migrations
-from .realtime import Hub, Subscription
 
 log = logging.getLogger(__name__)
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+IMPLS = ("solution", "starter")
+
+
+class Impl:
+    """The implementation the app runs: the reference solution or the learner's starter.
+
+    `BOOTCAMP_IMPL` picks it (the test plugin sets it; the default is the solution). Everything in
+    this file is plumbing shared by both; the rules live in the implementation's modules.
+    """
+
+    def __init__(self, name: str | None = None) -> None:
+        self.name = name or os.environ.get("BOOTCAMP_IMPL", "solution")
+        if self.name not in IMPLS:
+            raise ValueError(f"BOOTCAMP_IMPL must be one of {IMPLS}, not {self.name!r}")
+        package = f"{__package__}.{self.name}"
+        self.auctions: Any = importlib.import_module(f"{package}.auctions")
+        self.security: Any = importlib.import_module(f"{package}.security")
+        self.migrate: Any = importlib.import_module(f"{package}.migrate")
+        self.realtime: Any = importlib.import_module(f"{package}.realtime")
+        self.db: Any = importlib.import_module(f"{package}.db")
+
+
+# The session cookie and the CSRF header are part of the HTTP contract, not of an implementation.
+SESSION_COOKIE = "auction_session"
+CSRF_HEADER = "X-CSRF-Token"
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' ws: wss:; "
     "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
@@ -90,15 +113,18 @@ def pool_of(request: Request) -> asyncpg.Pool:
 Pool = Annotated[asyncpg.Pool, Depends(pool_of)]
 
 async def current_user(request: Request, pool: Pool) -> User:
-    token = request.cookies.get(security.SESSION_COOKIE)
-    row = await queries.session_user(pool, token_hash=security.token_digest(token)) if token else None
+    impl: Impl = request.app.state.impl
+    token = request.cookies.get(SESSION_COOKIE)
+    digest = impl.security.token_digest(token) if token else None
+    row = await impl.db.queries.session_user(pool, token_hash=digest) if digest else None
     if row is None:
         raise HTTPException(401, "log in first")
     return User(row["id"], row["username"], row["csrf_token"])
 
 async def acting_user(request: Request, user: Annotated[User, Depends(current_user)]) -> User:
     """A logged-in user making a state-changing request: the CSRF token must come back."""
-    if not security.csrf_matches(user.csrf_token, request.headers.get(security.CSRF_HEADER)):
+    impl: Impl = request.app.state.impl
+    if not impl.security.csrf_matches(user.csrf_token, request.headers.get(CSRF_HEADER)):
         raise HTTPException(403, "missing or wrong CSRF token")
     return user
 
@@ -106,9 +132,12 @@ Actor = Annotated[User, Depends(acting_user)]
 
 
 # -- the app ---------------------------------------------------------------------------------------
-def create_app(settings: Settings | None = None) -> FastAPI:  # noqa: PLR0915 - the routes, in one place
-    """Build the app; `uvicorn --factory ...app:create_app` calls this with settings from the env."""
+def create_app(settings: Settings | None = None, impl_name: str | None = None  # noqa: PLR0915
+               ) -> FastAPI:
+    """Build the app (routes in one place); `uvicorn --factory ...app:create_app` calls this."""
     settings = settings or Settings()
+    impl = Impl(impl_name)
+    security, auctions, queries = impl.security, impl.auctions, impl.db.queries
     passwords = security.make_passwords(settings.argon2_time_cost, settings.argon2_memory_kib,
                                         settings.argon2_parallelism)
 
@@ -117,14 +146,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:  # noqa: PLR0915 - 
         if settings.migrate_on_start:
             conn = await asyncpg.connect(settings.database_url)
             try:
-                await apply_migrations(conn)
+                await impl.migrate.apply_migrations(conn)
             finally:
                 await conn.close()
-        pool = await create_pool(settings.database_url, settings.pool_min_size, settings.pool_max_size)
-        hub = Hub(settings.database_url, settings.watcher_queue_size)
+        pool = await impl.db.create_pool(settings.database_url, settings.pool_min_size,
+                                         settings.pool_max_size)
+        hub = impl.realtime.Hub(settings.database_url, settings.watcher_queue_size)
         await hub.start()
         app.state.pool, app.state.hub = pool, hub
-        closer = asyncio.create_task(_close_loop(pool, settings.close_interval_s))
+        closer = asyncio.create_task(_close_loop(pool, settings.close_interval_s, auctions))
         try:
             yield
         finally:
@@ -135,11 +165,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:  # noqa: PLR0915 - 
             await pool.close()
 
     app = FastAPI(title="Real-time auctions", lifespan=lifespan)
-    app.state.settings = settings
+    app.state.settings, app.state.impl = settings, impl
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
                            allow_methods=["GET", "POST", "PATCH"],
-                           allow_headers=["Content-Type", security.CSRF_HEADER])
+                           allow_headers=["Content-Type", CSRF_HEADER])
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
@@ -158,7 +188,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:  # noqa: PLR0915 - 
         session = security.new_session()
         await queries.create_session(pool, token_hash=session.token_hash, user_id=user_id,
                                      csrf_token=session.csrf_token, ttl_s=float(settings.session_ttl_s))
-        response.set_cookie(security.SESSION_COOKIE, session.token, max_age=settings.session_ttl_s,
+        response.set_cookie(SESSION_COOKIE, session.token, max_age=settings.session_ttl_s,
                             httponly=True, samesite=settings.cookie_samesite, secure=settings.cookie_secure,
                             path="/")
         return {"username": username, "csrf_token": session.csrf_token}
@@ -196,10 +226,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:  # noqa: PLR0915 - 
     @app.post("/api/logout", status_code=204)
     async def logout(request: Request, user: Actor, pool: Pool) -> Response:
         del user
-        token = request.cookies.get(security.SESSION_COOKIE, "")
+        token = request.cookies.get(SESSION_COOKIE, "")
         await queries.delete_session(pool, token_hash=security.token_digest(token))
         response = Response(status_code=204)
-        response.delete_cookie(security.SESSION_COOKIE, path="/", httponly=True,
+        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True,
                                samesite=settings.cookie_samesite, secure=settings.cookie_secure)
         return response
 
@@ -264,7 +294,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:  # noqa: PLR0915 - 
     async def watch(websocket: WebSocket, item_id: int, after: int = 0) -> None:
         """Push this item's new highest bids and its close; catch up from bid id `after` first."""
         await websocket.accept()
-        hub: Hub = websocket.app.state.hub
+        hub = websocket.app.state.hub
         subscription = hub.subscribe(item_id)  # before the snapshot, so nothing falls in between
         try:
             async with websocket.app.state.pool.acquire() as conn:
@@ -295,7 +325,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:  # noqa: PLR0915 - 
     return app
 
 
-async def _pump(websocket: WebSocket, subscription: Subscription, last_bid: int) -> None:
+async def _pump(websocket: WebSocket, subscription: Any, last_bid: int) -> None:
     """Forward events until the client leaves; skip bids the snapshot already carried."""
     receiver = asyncio.create_task(_drain(websocket))
     try:
@@ -327,7 +357,7 @@ async def _drain(websocket: WebSocket) -> None:
                 return
 
 
-async def _close_loop(pool: asyncpg.Pool, interval_s: float) -> None:
+async def _close_loop(pool: asyncpg.Pool, interval_s: float, auctions: Any) -> None:
     """Close due auctions on every instance; SKIP LOCKED makes concurrent closers safe."""
     warned = False
     while True:
