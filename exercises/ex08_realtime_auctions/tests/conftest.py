@@ -8,62 +8,18 @@ real processes.
 from __future__ import annotations
 
 import asyncio
-import importlib
-import os
 import secrets
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
-from bootcamp.paths import REPO_ROOT
-from bootcamp.services.base import free_port
+from ..harness import Instance, create_database, drop_database, start_instances, stop_instance
 
-PACKAGE = "exercises.ex08_realtime_auctions"
 PASSWORD = "correct horse battery"
-
-
-def impl_module(config: pytest.Config, name: str) -> ModuleType:
-    return importlib.import_module(f"{PACKAGE}.{config.getoption('--impl')}.{name}")
-
-
-def with_database(url: str, name: str) -> str:
-    base, _, _ = url.rpartition("/")
-    return f"{base}/{name}"
-
-
-async def create_database(admin_url: str, config: pytest.Config, migrate: bool = True) -> str:
-    name = f"ex08_{secrets.token_hex(5)}"
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    url = with_database(admin_url, name)
-    if migrate:
-        conn = await asyncpg.connect(url)
-        try:
-            await impl_module(config, "migrate").apply_migrations(conn)
-        finally:
-            await conn.close()
-    return url
-
-
-async def drop_database(admin_url: str, url: str) -> None:
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{url.rpartition("/")[2]}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +31,7 @@ def pg_admin(local_service: Callable[[str], str]) -> str:
 @pytest.fixture(scope="session")
 def database(pg_admin: str, pytestconfig: pytest.Config) -> Iterator[str]:
     """A fresh database, migrated by the implementation under test, dropped at the end."""
-    url = asyncio.run(create_database(pg_admin, pytestconfig))
+    url = asyncio.run(create_database(pg_admin, pytestconfig.getoption("--impl")))
     yield url
     asyncio.run(drop_database(pg_admin, url))
 
@@ -83,7 +39,7 @@ def database(pg_admin: str, pytestconfig: pytest.Config) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def quiet_db(pg_admin: str, pytestconfig: pytest.Config) -> Iterator[str]:
     """A migrated database no app instance serves: no closer runs behind a test's back."""
-    url = asyncio.run(create_database(pg_admin, pytestconfig))
+    url = asyncio.run(create_database(pg_admin, pytestconfig.getoption("--impl")))
     yield url
     asyncio.run(drop_database(pg_admin, url))
 
@@ -91,70 +47,9 @@ def quiet_db(pg_admin: str, pytestconfig: pytest.Config) -> Iterator[str]:
 @pytest.fixture
 def fresh_db(pg_admin: str, pytestconfig: pytest.Config) -> Iterator[str]:
     """An empty (unmigrated) database of this test's own."""
-    url = asyncio.run(create_database(pg_admin, pytestconfig, migrate=False))
+    url = asyncio.run(create_database(pg_admin, pytestconfig.getoption("--impl"), migrate=False))
     yield url
     asyncio.run(drop_database(pg_admin, url))
-
-
-@dataclass
-class Instance:
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    @property
-    def ws(self) -> str:
-        return self.url.replace("http://", "ws://")
-
-
-# Cheaper argon2id parameters for tests only (the default is RFC 9106's 64 MiB profile): the tests
-# sign up dozens of users on a 2-core machine. Still argon2id, still checked by the database.
-CHEAP_ARGON2 = {"AUCTION_ARGON2_TIME_COST": "1", "AUCTION_ARGON2_MEMORY_KIB": "8192",
-                "AUCTION_ARGON2_PARALLELISM": "1"}
-
-
-def launch_instance(database_url: str, impl: str, log_dir: Path, **env: str) -> Instance:
-    port = free_port()
-    log = log_dir / f"server-{port}.log"
-    handle = log.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", f"{PACKAGE}.server", "--impl", impl, "--port", str(port),
-         "--log-level", "warning"],
-        cwd=REPO_ROOT, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
-        env={**os.environ, "DATABASE_URL": database_url, "AUCTION_CLOSE_INTERVAL_S": "0.1",
-             **CHEAP_ARGON2, **env},
-    )
-    return Instance(f"http://127.0.0.1:{port}", process, log)
-
-
-def wait_healthy(instance: Instance, impl: str) -> Instance:
-    url, process, log = instance.url, instance.process, instance.log
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the {impl} server exited: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return instance
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    stop_instance(instance)
-    raise RuntimeError(f"the {impl} server did not become healthy: {log.read_text()[-2000:]}")
-
-
-def start_instance(database_url: str, impl: str, log_dir: Path, **env: str) -> Instance:
-    return wait_healthy(launch_instance(database_url, impl, log_dir, **env), impl)
-
-
-def stop_instance(instance: Instance) -> None:
-    if instance.process.poll() is None:
-        os.killpg(instance.process.pid, 15)
-        try:
-            instance.process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(instance.process.pid, 9)
-            instance.process.wait()
 
 
 @pytest.fixture(scope="session")
@@ -163,10 +58,8 @@ def instances(database: str, pytestconfig: pytest.Config, tmp_path_factory: pyte
     """Two app instances on one database, as behind a load balancer."""
     log_dir = tmp_path_factory.mktemp("ex08-servers")
     impl = pytestconfig.getoption("--impl")
-    started = [launch_instance(database, impl, log_dir) for _ in range(2)]
+    started = start_instances(database, impl, log_dir)
     try:
-        for instance in started:
-            wait_healthy(instance, impl)
         yield started
     finally:
         for instance in started:

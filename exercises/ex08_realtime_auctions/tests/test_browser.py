@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from .conftest import PASSWORD, Instance, new_username
+from ..harness import Instance
+from .conftest import PASSWORD, new_username
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # --no-sandbox: Chromium's sandbox cannot run as root. The rest keep a closed network quiet.

@@ -11,7 +11,8 @@ import asyncpg
 import httpx
 import pytest
 
-from .conftest import Instance, new_username, signed_up, wait_until
+from ..harness import Instance
+from .conftest import new_username, signed_up, wait_until
 
 
 async def seed(url: str, bidders: int, ends_in: str = "1 hour", items: int = 1

@@ -13,7 +13,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from .conftest import Instance, signed_up, wait_until
+from ..harness import Instance
+from .conftest import signed_up, wait_until
 
 
 def watch(instance: Instance, item_id: int, after: int = 0) -> ClientConnection:

@@ -11,7 +11,8 @@ import asyncpg
 import httpx
 import pytest
 
-from .conftest import PASSWORD, Api, Instance, new_username, signed_up
+from ..harness import Instance
+from .conftest import PASSWORD, Api, new_username, signed_up
 
 
 # -- passwords ---------------------------------------------------------------------------------------
