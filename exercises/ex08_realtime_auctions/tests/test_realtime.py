@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 from typing import Any
 
 import asyncpg
@@ -13,7 +14,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from ..harness import Instance
+from ..harness import Instance, start_instances, stop_instance
 from .conftest import signed_up, wait_until
 
 
@@ -154,3 +155,33 @@ def test_the_hub_routes_by_item_drops_garbage_and_resyncs_a_slow_watcher(impl: A
         assert hub.watcher_count == 1  # only `other` is left
 
     asyncio.run(scenario())
+
+
+@pytest.mark.slow
+def test_sigterm_stops_an_instance_gracefully_and_its_watchers_move_on(
+        instances: list[Instance], database: str, pytestconfig: pytest.Config,
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A rolling deploy: SIGTERM closes the sockets with 1012 (restart); the watcher reconnects to
+    another instance and catches up on the bid it missed meanwhile."""
+    extra = start_instances(database, pytestconfig.getoption("--impl"), tmp_path_factory.mktemp("extra"),
+                            count=1)[0]
+    seller, bidder = signed_up(instances[0].url), signed_up(instances[1].url)
+    item_id = seller.add_item()
+    try:
+        with watch(extra, item_id) as ws:
+            receive(ws)
+            assert bidder.bid(item_id, 1000).status_code == 201
+            last_seen = receive_until(ws, "bid")["bid_id"]
+            extra.process.send_signal(signal.SIGTERM)
+            with pytest.raises(ConnectionClosed) as closed:
+                receive(ws)
+            assert closed.value.rcvd is not None
+            assert closed.value.rcvd.code in (1001, 1012)
+        # uvicorn shuts down gracefully, then re-raises the signal it caught: -SIGTERM is a clean exit.
+        assert extra.process.wait(15) in (0, -signal.SIGTERM)
+        assert "Traceback" not in extra.log.read_text()
+    finally:
+        stop_instance(extra)
+    missed = bidder.bid(item_id, 1100).json()["id"]
+    with watch(instances[0], item_id, after=last_seen) as ws:
+        assert [b["bid_id"] for b in receive(ws)["bids"]] == [missed]
