@@ -1,5 +1,8 @@
 """The cloud artifacts, checked offline: manifests parse and name only settings the app reads, the
-image copies files that exist and runs a module that imports, pins match what the tests ran."""
+image copies files that exist and runs a module that imports, pins match what the tests ran.
+
+They live beside the artifacts, not in `tests/`: they check the deployment, not the learner's code,
+so `make test` runs them and `bootcamp check ex08` (which grades the starter) does not."""
 
 from __future__ import annotations
 
@@ -13,10 +16,10 @@ from typing import Any
 import pytest
 import yaml
 
-from ..config import Settings
+from ...config import Settings
 
-EXERCISE = Path(__file__).resolve().parent.parent
-DEPLOY = EXERCISE / "deploy"
+DEPLOY = Path(__file__).resolve().parent.parent
+EXERCISE = DEPLOY.parent
 REPO = EXERCISE.parent.parent
 
 
