@@ -122,6 +122,23 @@ class PostgresService(Service):
                 "-k", str(self.socket_dir), "-c", f"listen_addresses={LOCALHOST}", "-p", str(port),
                 "-c", "max_connections=200"]
 
+    def stop(self, timeout_s: float = 10.0) -> bool:
+        """A *fast* shutdown first (`pg_ctl stop -m fast`: roll back open sessions, checkpoint, exit).
+
+        The base class's SIGTERM would be PostgreSQL's *smart* shutdown, which waits for every
+        client to disconnect; then the process group is cleaned up as for any service.
+        """
+        bin_dir = pg_bin_dir()
+        data_dir = self.home / "data"
+        with self._lock():
+            running = self._owned_pid() is not None
+            if running and bin_dir is not None and (data_dir / "postmaster.pid").exists():
+                subprocess.run([*_as_service_user(), str(bin_dir / "pg_ctl"), "stop", "-D", str(data_dir),
+                                "-m", "fast", "-w", "-t", str(int(timeout_s))],
+                               capture_output=True, check=False)
+            self._kill_recorded(timeout_s)
+            return running
+
     def endpoint_for(self, port: int) -> str:
         return f"postgresql://postgres:{LOCAL_PASSWORD}@{LOCALHOST}:{port}/postgres"
 

@@ -13,6 +13,7 @@ import contextlib
 import importlib
 import logging
 import os
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -154,7 +155,7 @@ def create_app(settings: Settings | None = None, impl_name: str | None = None  #
         hub = impl.realtime.Hub(settings.database_url, settings.watcher_queue_size)
         await hub.start()
         app.state.pool, app.state.hub = pool, hub
-        closer = asyncio.create_task(_close_loop(pool, settings.close_interval_s, auctions))
+        closer = asyncio.create_task(_close_loop(pool, settings, auctions, queries))
         try:
             yield
         finally:
@@ -317,7 +318,9 @@ def create_app(settings: Settings | None = None, impl_name: str | None = None  #
     @app.get("/healthz")
     async def healthz(request: Request, pool: Pool) -> JSONResponse:
         ok = await pool.fetchval("SELECT 1") == 1 and request.app.state.hub.listening.is_set()
-        return JSONResponse({"ok": ok, "watchers": request.app.state.hub.watcher_count},
+        hub = request.app.state.hub
+        return JSONResponse({"ok": ok, "watchers": hub.watcher_count, "delivered": hub.delivered,
+                             "malformed": hub.malformed, "resyncs": hub.resyncs},
                             status_code=200 if ok else 503)
 
     if STATIC_DIR.is_dir():
@@ -357,17 +360,23 @@ async def _drain(websocket: WebSocket) -> None:
                 return
 
 
-async def _close_loop(pool: asyncpg.Pool, interval_s: float, auctions: Any) -> None:
-    """Close due auctions on every instance; SKIP LOCKED makes concurrent closers safe."""
+async def _close_loop(pool: asyncpg.Pool, settings: Settings, auctions: Any, queries: Any) -> None:
+    """Close due auctions on every instance (SKIP LOCKED makes concurrent closers safe), and once a
+    minute drop expired sessions and login failures older than the throttling window."""
     warned = False
+    housekeeping_at = 0.0
     while True:
         try:
             async with pool.acquire() as conn:
                 await auctions.close_due_auctions(conn)
+                if time.monotonic() >= housekeeping_at:
+                    await queries.delete_expired_sessions(conn)
+                    await queries.delete_old_login_failures(conn, window_s=float(settings.login_window_s))
+                    housekeeping_at = time.monotonic() + 60
         except NotImplementedError as exc:
             if not warned:
                 log.warning("auctions do not close: not implemented yet: %s", exc)
                 warned = True
         except (OSError, asyncpg.PostgresError) as exc:
             log.warning("closing due auctions failed (will retry): %s", exc)
-        await asyncio.sleep(interval_s)
+        await asyncio.sleep(settings.close_interval_s)

@@ -48,7 +48,9 @@ class Hub:
         self.channel = channel
         self.queue_size = queue_size
         self.subscribers: dict[int, set[Subscription]] = defaultdict(set)
-        self.delivered = 0
+        self.delivered = 0  # events handed to watchers
+        self.malformed = 0  # notifications that were not valid events (logged and counted)
+        self.resyncs = 0  # watchers told to reconnect and catch up
         self._conn: asyncpg.Connection | None = None
         self._reconnect: asyncio.Task[None] | None = None
         self._stopping = False
@@ -120,7 +122,7 @@ class Hub:
     def dispatch(self, payload: str) -> int:
         """Hand one notification to every local watcher of its item; return how many got it.
 
-        A malformed payload is logged and dropped (it cannot come from our SQL). A watcher whose
+        A malformed payload is logged, counted and dropped (our SQL cannot send one). A watcher whose
         queue is full is sent RESYNC instead and dropped, so one slow client never blocks the rest or
         grows memory without bound; it reconnects and catches up from the database.
         """
@@ -129,6 +131,7 @@ class Hub:
             item_id = int(event["item_id"])
         except (ValueError, KeyError, TypeError):
             log.warning("ignoring a malformed notification: %.200r", payload)
+            self.malformed += 1
             return 0
         delivered = 0
         for subscription in list(self.subscribers.get(item_id, ())):
@@ -138,6 +141,7 @@ class Hub:
             except asyncio.QueueFull:
                 self.unsubscribe(subscription)
                 _force_resync(subscription)
+                self.resyncs += 1
         self.delivered += delivered
         return delivered
 
@@ -145,11 +149,12 @@ class Hub:
         for subs in list(self.subscribers.values()):
             for subscription in list(subs):
                 _force_resync(subscription)
+                self.resyncs += 1
         self.subscribers.clear()
 
 
 def _force_resync(subscription: Subscription) -> None:
-    """Replace whatever the watcher has queued with a single RESYNC."""
+    """Replace whatever the watcher has queued with a single RESYNC (the caller counts it)."""
     while not subscription.queue.empty():
         subscription.queue.get_nowait()
     subscription.queue.put_nowait(RESYNC)

@@ -48,7 +48,9 @@ class Hub:
         self.channel = channel
         self.queue_size = queue_size
         self.subscribers: dict[int, set[Subscription]] = defaultdict(set)
-        self.delivered = 0
+        self.delivered = 0  # events handed to watchers
+        self.malformed = 0  # notifications that were not valid events (logged and counted)
+        self.resyncs = 0  # watchers told to reconnect and catch up
         self._conn: asyncpg.Connection | None = None
         self._reconnect: asyncio.Task[None] | None = None
         self._stopping = False
@@ -120,25 +122,28 @@ class Hub:
     def dispatch(self, payload: str) -> int:
         """Hand one notification to every local watcher of its item; return how many got it.
 
-        A malformed payload is logged and dropped (it cannot come from our SQL). A watcher whose
+        A malformed payload is logged, counted and dropped (our SQL cannot send one). A watcher whose
         queue is full is sent RESYNC instead and dropped, so one slow client never blocks the rest or
         grows memory without bound; it reconnects and catches up from the database.
         """
         raise NotImplementedError(
-            'Hub.dispatch: parse the JSON payload, put the event on the queue of '
-            'every subscriber of its item_id (drop malformed payloads), and replace '
-            "an overflowing watcher's queue with RESYNC"
+            "Hub.dispatch: parse the JSON payload, put the event on the queue of "
+            "every subscriber of its item_id and return how many got it; drop and count "
+            "malformed payloads (self.malformed); replace an overflowing watcher's queue "
+            "with RESYNC via _force_resync, unsubscribe it and count it (self.resyncs); "
+            "add to self.delivered"
         )
 
     def resync_all(self) -> None:
         for subs in list(self.subscribers.values()):
             for subscription in list(subs):
                 _force_resync(subscription)
+                self.resyncs += 1
         self.subscribers.clear()
 
 
 def _force_resync(subscription: Subscription) -> None:
-    """Replace whatever the watcher has queued with a single RESYNC."""
+    """Replace whatever the watcher has queued with a single RESYNC (the caller counts it)."""
     while not subscription.queue.empty():
         subscription.queue.get_nowait()
     subscription.queue.put_nowait(RESYNC)

@@ -145,6 +145,7 @@ def test_the_hub_routes_by_item_drops_garbage_and_resyncs_a_slow_watcher(impl: A
         assert hub.dispatch(json.dumps({"type": "bid", "item_id": 1, "bid_id": 1})) == 2
         assert hub.dispatch("not json") == 0
         assert hub.dispatch(json.dumps({"type": "bid"})) == 0
+        assert hub.malformed == 2, "dropped, but counted"
         assert other.queue.empty()
         assert (await one.get())["bid_id"] == 1
         hub.unsubscribe(one)
@@ -152,6 +153,7 @@ def test_the_hub_routes_by_item_drops_garbage_and_resyncs_a_slow_watcher(impl: A
             hub.dispatch(json.dumps({"type": "bid", "item_id": 1, "bid_id": n}))
         assert (await two.get())["type"] == "resync"
         assert two.queue.empty()
+        assert hub.resyncs == 1
         assert hub.watcher_count == 1  # only `other` is left
 
     asyncio.run(scenario())

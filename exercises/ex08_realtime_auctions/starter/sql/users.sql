@@ -39,3 +39,6 @@ INSERT INTO login_failures (username, client_ip) VALUES (:username, :client_ip);
 
 -- name: clear_login_failures!
 DELETE FROM login_failures WHERE username = :username;
+
+-- name: delete_old_login_failures!
+DELETE FROM login_failures WHERE at <= now() - make_interval(secs => :window_s);
