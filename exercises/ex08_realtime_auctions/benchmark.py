@@ -201,6 +201,9 @@ def bench(quick: bool) -> None:
     finally:
         for instance in instances:
             stop_instance(instance)
+    try:
+        results.update(_pool_knob(database, impl_name, log_dir, report, bidders=max(levels), seconds=seconds))
+    finally:
         asyncio.run(drop_database(admin, database))
     report.note("bids: one hot item, each bidder bids the minimum it last heard; baseline = the same "
                 "conditional UPDATE over raw asyncpg connections (no HTTP). Two app instances, one "
@@ -208,6 +211,36 @@ def bench(quick: bool) -> None:
     report.note(f"fan-out: {watchers} watchers over two instances, {bids} bids 100 ms apart; latency from "
                 "before the POST to the push; baseline = a bare LISTEN connection.")
     report.finish(results)
+
+
+def _pool_knob(database: str, impl_name: str, log_dir: Path, report: BenchReport, *, bidders: int,
+               seconds: float) -> dict[str, Any]:
+    """The knob AUCTION_POOL_MAX_SIZE: one instance, `bidders` bidders on as many items."""
+    rates: dict[int, float] = {}
+    for pool in (2, bidders + 4):
+        (instance,) = start_instances(database, impl_name, log_dir, count=1,
+                                      AUCTION_POOL_MAX_SIZE=str(pool), AUCTION_POOL_MIN_SIZE="2")
+        try:
+            rates[pool] = asyncio.run(_spread_rate(instance, bidders, seconds))
+        finally:
+            stop_instance(instance)
+    small, large = rates[2], rates[bidders + 4]
+    report.add(f"knob AUCTION_POOL_MAX_SIZE=2, 1 instance, {bidders} items", bidders, small, small,
+               ratio(small, large))
+    report.add(f"knob AUCTION_POOL_MAX_SIZE={bidders + 4}, 1 instance, {bidders} items", bidders, large,
+               large, 1.0)
+    return {"spread_one_instance_pool_2": round(small, 1), "spread_one_instance_pool_large": round(large, 1)}
+
+
+async def _spread_rate(instance: Instance, bidders: int, seconds: float) -> float:
+    clients = [await sign_up(instance, n) for n in range(bidders + 1)]
+    try:
+        items = [await new_item(clients[0]) for _ in range(bidders)]
+        accepted, _ = await http_bids(clients[1:], items, seconds)
+        return accepted / seconds
+    finally:
+        for client in clients:
+            await client.aclose()
 
 
 async def _measure(instances: list[Instance], database: str, auctions: Any, report: BenchReport, *,
