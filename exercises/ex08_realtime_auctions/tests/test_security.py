@@ -219,3 +219,17 @@ def test_repeated_failed_logins_are_throttled_per_user(instances: list[Instance]
         assert int(response.headers["retry-after"]) > 0
     # ...but other users are not locked out by someone else's attack.
     assert Api(instances[1].url).login(bystander).status_code == 200
+
+
+@pytest.mark.parametrize("body", [{"title": ""}, {"title": "x" * 121}, {"description": "d" * 2001},
+                                  {"seller_id": 2}, {"title": None, "status": "closed"}])
+def test_bad_edits_are_refused(instances: list[Instance], body: dict[str, Any]) -> None:
+    seller = signed_up(instances[0].url)
+    item_id = seller.add_item(title="Kept")
+    assert seller.send("PATCH", f"/api/items/{item_id}", body).status_code == 422
+    assert seller.item(item_id)["title"] == "Kept"
+
+
+@pytest.mark.parametrize("body", [{"username": "x"}, {"username": "okname", "password": 5}, {}])
+def test_bad_logins_are_refused_before_any_lookup(instances: list[Instance], body: dict[str, Any]) -> None:
+    assert httpx.post(f"{instances[1].url}/api/login", json=body).status_code == 422
