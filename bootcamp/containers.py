@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -72,11 +73,28 @@ def podman(*args: str, check: bool = True, timeout: float = 600,
     tools = require_tooling()
     assert tools.podman is not None
     argv = [tools.podman, "--runtime", RUNTIME, "--cgroup-manager", "cgroupfs", *args]
-    result = subprocess.run(argv, capture_output=capture, text=True, timeout=timeout, check=False)
+    env = {**os.environ, "CONTAINERS_CONF": str(containers_conf())}
+    result = subprocess.run(argv, capture_output=capture, text=True, timeout=timeout, check=False, env=env)
     if check and result.returncode != 0:
         tail = " | ".join((result.stderr or result.stdout or "").strip().splitlines()[-4:])
         raise BootcampError(f"podman {args[0]} failed ({result.returncode}): {tail}")
     return result
+
+
+def containers_conf() -> Path:
+    """A containers.conf whose default open-files limit is this machine's hard limit.
+
+    Rootful podman asks runc for nofile=1048576 in every container; where the host's hard limit is
+    lower (20000 on these VMs) runc fails with "error setting rlimit type 7: operation not permitted".
+    Pinning the default to the hard limit fixes `podman run` and `podman kube play` alike.
+    """
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    limit = 1048576 if hard == resource.RLIM_INFINITY else hard
+    path = cache_dir() / "containers.conf"
+    text = f'[containers]\ndefault_ulimits = ["nofile={limit}:{limit}"]\n'
+    if not path.is_file() or path.read_text() != text:
+        path.write_text(text)
+    return path
 
 
 def image_exists(ref: str) -> bool:
@@ -114,6 +132,7 @@ def _debootstrap_tarball(tarball: Path) -> None:
                 stdout=handle, stderr=subprocess.STDOUT, timeout=1800, check=False)
         if result.returncode != 0:
             raise BootcampError(f"debootstrap of Debian {DEBIAN_SUITE} failed", hint=f"see {log}")
+        _trust_local_cas(root)
         # Smaller image: no apt lists or caches, no docs.
         for junk in ("var/lib/apt/lists", "var/cache/apt/archives", "usr/share/doc", "usr/share/man"):
             target = root / junk
@@ -125,11 +144,30 @@ def _debootstrap_tarball(tarball: Path) -> None:
         partial.rename(tarball)
 
 
+def _trust_local_cas(root: Path) -> None:
+    """Add the machine's own CAs (/usr/local/share/ca-certificates) to the image's trust store.
+
+    Where egress goes through a TLS-inspecting proxy (as on these VMs), pip inside a build can reach
+    PyPI only if the image trusts that proxy's CA, exactly as the host does. The base image is local
+    to this machine and never pushed, so this changes nothing anywhere else.
+    """
+    extra = sorted(Path("/usr/local/share/ca-certificates").glob("*.crt"))
+    if not extra:
+        return
+    target = root / "usr/local/share/ca-certificates"
+    target.mkdir(parents=True, exist_ok=True)
+    for cert in extra:
+        shutil.copy2(cert, target / cert.name)
+    subprocess.run(["chroot", str(root), "update-ca-certificates"], check=True, timeout=120,
+                   capture_output=True)
+
+
 def build_image(context: Path, tag: str, dockerfile: Path | None = None,
                 build_args: dict[str, str] | None = None) -> str:
     """`podman build --isolation=chroot` on the local base image; layers are cached by podman."""
     base = ensure_base_image()
-    args = ["build", "--isolation=chroot", "--network=host", "--layers", "-t", tag,
+    # --format docker: the OCI image format has no HEALTHCHECK, and podman drops it without one.
+    args = ["build", "--isolation=chroot", "--network=host", "--layers", "--format", "docker", "-t", tag,
             "--build-arg", f"BASE_IMAGE={base}"]
     for key, value in (build_args or {}).items():
         args += ["--build-arg", f"{key}={value}"]
@@ -137,6 +175,26 @@ def build_image(context: Path, tag: str, dockerfile: Path | None = None,
         args += ["-f", str(dockerfile)]
     podman(*args, str(context), timeout=1200)
     return tag
+
+
+def stage_context(root: Path, paths: Sequence[str], dest: Path) -> Path:
+    """Copy only `paths` (files or folders, relative to `root`) into `dest`: a small build context.
+
+    The repository holds .venv and .bootcamp (gigabytes); sending them to the builder would be slow,
+    and an ignore file at the root would be one more thing to keep in step with the Dockerfile.
+    Unchanged files keep their mtimes (copy2), so podman's layer cache still hits.
+    """
+    if dest.exists():
+        shutil.rmtree(dest)
+    for relative in paths:
+        source = root / relative
+        target = dest / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(source, target)
+    return dest
 
 
 @dataclass(frozen=True)
