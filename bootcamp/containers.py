@@ -86,12 +86,18 @@ def containers_conf() -> Path:
 
     Rootful podman asks runc for nofile=1048576 in every container; where the host's hard limit is
     lower (20000 on these VMs) runc fails with "error setting rlimit type 7: operation not permitted".
-    Pinning the default to the hard limit fixes `podman run` and `podman kube play` alike.
+    Likewise nproc. Pinning the defaults to the hard limits fixes `podman run` and `kube play` alike.
     """
-    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-    limit = 1048576 if hard == resource.RLIM_INFINITY else hard
+    # runc applies these from inside the container's init, where the limits can be lower than this
+    # process's (32768 processes on these VMs), and raising one fails: stay well below.
+    limits = []
+    caps = (("nofile", resource.RLIMIT_NOFILE, 16384), ("nproc", resource.RLIMIT_NPROC, 4096))
+    for name, which, cap in caps:
+        hard = resource.getrlimit(which)[1]
+        value = cap if hard == resource.RLIM_INFINITY else min(hard, cap)
+        limits.append(f'"{name}={value}:{value}"')
     path = cache_dir() / "containers.conf"
-    text = f'[containers]\ndefault_ulimits = ["nofile={limit}:{limit}"]\n'
+    text = f"[containers]\ndefault_ulimits = [{', '.join(limits)}]\n"
     if not path.is_file() or path.read_text() != text:
         path.write_text(text)
     return path
@@ -226,9 +232,16 @@ class Container:
 
 def run_container(image: str, name: str, env: dict[str, str] | None = None,
                   args: Sequence[str] = ()) -> Container:
-    """Start `image` detached with host networking (CNI bridges need iptables rights we avoid)."""
+    """Start `image` detached, locked down as a pod would be (read-only root, no capabilities).
+
+    Host networking, because the project's services listen on 127.0.0.1 only. The image's
+    HEALTHCHECK is not scheduled (podman schedules it with systemd timers, and there is no systemd
+    here); `Container.health()` runs it on demand instead.
+    """
     podman("rm", "-f", "-t", "0", name, check=False)
-    argv = ["run", "-d", "--name", name, "--network=host"]
+    argv = ["run", "-d", "--name", name, "--network=host", "--read-only",
+            "--tmpfs", "/tmp",  # noqa: S108  # a fresh tmpfs inside the container, not the host's /tmp
+            "--cap-drop=ALL", "--security-opt", "no-new-privileges", "--health-interval=disable"]
     for key, value in (env or {}).items():
         argv += ["-e", f"{key}={value}"]
     podman(*argv, image, *args)
