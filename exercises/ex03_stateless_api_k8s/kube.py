@@ -73,7 +73,7 @@ def pods_from_deployment(deployment: dict[str, Any], ports: list[int], image: st
             values = {**{e["name"]: e.get("value") for e in container.get("env", [])},
                       **env, "PORT": str(port), "HOST": "127.0.0.1"}
             container["env"] = [{"name": k, "value": v} for k, v in values.items()]
-            container["ports"] = [{"name": "http", "containerPort": port}]
+            container.pop("ports", None)  # podman refuses port mappings on the host network
             for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
                 if probe in container:
                     container[probe]["httpGet"]["port"] = port
@@ -127,15 +127,28 @@ class LoadBalancer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def _write_conf(self, upstream_ports: list[int], down: set[int]) -> Path:
+        servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=10s"
+                            f"{' down' if p in down else ''};" for p in upstream_ports)
+        conf = self.home / "nginx.conf"
+        conf.write_text(NGINX_CONF.format(home=self.home, servers=servers, port=self.port))
+        return conf
+
+    def set_endpoints(self, upstream_ports: list[int], down: set[int]) -> None:
+        """What the endpoints controller does for a terminating pod: stop routing new requests to it.
+
+        nginx reloads on SIGHUP: new workers take the new upstream list, old ones finish their requests.
+        """
+        assert self.process is not None
+        self._write_conf(upstream_ports, down)
+        os.killpg(self.process.pid, signal.SIGHUP)
+
     def start(self, upstream_ports: list[int]) -> LoadBalancer:
         nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
         if nginx is None:
             raise BootcampError("nginx is not installed", hint="apt-get install nginx-light")
         (self.home / "tmp").mkdir(parents=True, exist_ok=True)
-        servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;"
-                            for p in upstream_ports)
-        conf = self.home / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(home=self.home, servers=servers, port=self.port))
+        conf = self._write_conf(upstream_ports, set())
         with (self.home / "nginx.out").open("ab") as out:
             self.process = subprocess.Popen([nginx, "-c", str(conf), "-p", str(self.home)], stdout=out,
                                             stderr=subprocess.STDOUT, start_new_session=True)
@@ -159,6 +172,18 @@ class LocalCluster:
     pods: list[str]
     ports: list[int]
     lb: LoadBalancer
+
+    def delete_pod(self, name: str, grace_s: int = 10, pre_stop_s: float = 1.0) -> None:
+        """Delete a pod as Kubernetes does: out of the Service first, then (after preStop) SIGTERM.
+
+        Without the first step a request can reach a pod whose server has begun closing idle
+        connections, and a POST already sent is not retried: a 502 (the test saw them). That race is
+        why the Deployment has a preStop sleep.
+        """
+        index = self.pods.index(name)
+        self.lb.set_endpoints(self.ports, down={self.ports[index]})
+        time.sleep(pre_stop_s)
+        podman("pod", "stop", "-t", str(grace_s), name, timeout=grace_s + 60)
 
     def pod_state(self, name: str) -> str:
         data = json.loads(podman("pod", "inspect", name).stdout)
