@@ -20,7 +20,12 @@ from exercises.ex03_stateless_api_k8s.tests.conftest import BOOK
 
 
 class Load:
-    """A client hammering the load balancer in a thread, recording every status (or transport error)."""
+    """A client hammering the load balancer in a thread, recording every status (or transport error).
+
+    One connection per request: nginx's reload, our stand-in for an endpoints update, closes idle
+    client keep-alive connections (a request racing that close fails with RemoteProtocolError), which
+    a cluster's Service never does to clients.
+    """
 
     def __init__(self, url: str, writes: bool) -> None:
         self.url, self.writes = url, writes
@@ -30,7 +35,8 @@ class Load:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        with httpx.Client(base_url=self.url, timeout=10) as client:
+        limits = httpx.Limits(max_keepalive_connections=0)
+        with httpx.Client(base_url=self.url, timeout=10, limits=limits) as client:
             while not self._stop.is_set():
                 try:
                     if self.writes:
