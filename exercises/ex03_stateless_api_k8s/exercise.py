@@ -1,0 +1,175 @@
+"""Exercise 3: a stateless CRUD API (FastAPI) with its state in Redis, packaged and run on Kubernetes.
+
+`bootcamp run ex03` starts three replicas on the in-memory store and three on Redis and shows, with real
+requests, why only the second set can sit behind one Service. `bootcamp bench ex03` measures reads and
+writes with wrk against the API on each store and against bare Starlette on the same server stack.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bootcamp.bench import BenchReport, ratio
+from bootcamp.errors import BootcampError
+from bootcamp.exercises import CATALOG, Exercise, RunResult
+from bootcamp.paths import state_dir
+from bootcamp.services import get_service
+from exercises.ex03_stateless_api_k8s.local import BARE_MODULE, SERVER_MODULE, replicas
+
+BOOK = {"title": "Streaming Systems", "author": "Tyler Akidau", "year": 2018, "tags": ["watermarks"]}
+
+
+def _redis_env() -> dict[str, str]:
+    # REDIS_URL when set (an external Redis), else the project's (start() is idempotent: it reuses one).
+    url = os.environ.get("REDIS_URL") or get_service("redis").start()
+    return {"STORE": "redis", "REDIS_URL": url, "REDIS_NAMESPACE": f"run-{uuid.uuid4().hex[:8]}"}
+
+
+def run(quick: bool) -> RunResult:
+    """Three replicas on memory, then three on Redis: where does a book written through one show up?"""
+    logs = state_dir() / "ex03" / "run"
+    figures: dict[str, str] = {}
+    with replicas(3, {"STORE": "memory"}, logs / "memory") as pods:
+        created = httpx.post(f"{pods[0].url}/books", json=BOOK)
+        created.raise_for_status()
+        seen = sum(httpx.get(f"{pod.url}{created.headers['Location']}").status_code == 200 for pod in pods)
+        figures["memory: replicas that see the book"] = f"{seen}/3"
+    with replicas(3, _redis_env(), logs / "redis") as pods:
+        made = [httpx.post(f"{pods[i % 3].url}/books", json={**BOOK, "title": f"vol {i}"}) for i in range(6)]
+        for response in made:
+            response.raise_for_status()
+        path = made[0].headers["Location"]
+        seen = sum(httpx.get(f"{pod.url}{path}").status_code == 200 for pod in pods)
+        figures["redis: replicas that see the book"] = f"{seen}/3"
+        tag = made[0].headers["ETag"]
+        first = httpx.put(f"{pods[1].url}{path}", json=BOOK, headers={"If-Match": tag}).status_code
+        second = httpx.put(f"{pods[2].url}{path}", json=BOOK, headers={"If-Match": tag}).status_code
+        figures["same ETag, two replicas"] = f"{first} then {second}"
+        pods[0].stop()
+        listed = httpx.get(f"{pods[1].url}/books", params={"limit": 100}).json()["items"]
+        figures["books after losing a replica"] = f"{len(listed)}/6"
+    if not quick:  # the packaged API: image built with podman, the Deployment's pods played behind nginx
+        figures["kube play: pods behind nginx that see the book"] = _kube_play(_redis_env())
+    ok = (figures["memory: replicas that see the book"] == "1/3"
+          and figures.get("kube play: pods behind nginx that see the book", "3/3") == "3/3"
+          and figures["redis: replicas that see the book"] == "3/3"
+          and figures["same ETag, two replicas"] == "200 then 412"
+          and figures["books after losing a replica"] == "6/6")
+    summary = ("in-memory replicas disagree; Redis-backed replicas agree, enforce If-Match across "
+               "replicas and lose nothing when one dies")
+    return RunResult(ok=ok, summary=summary, figures=figures)
+
+
+def _kube_play(env: dict[str, str]) -> str:
+    from exercises.ex03_stateless_api_k8s.kube import local_cluster
+
+    with local_cluster(env["REDIS_URL"], namespace=env["REDIS_NAMESPACE"]) as cluster:
+        made = httpx.post(f"{cluster.lb.url}/books", json=BOOK)
+        made.raise_for_status()
+        seen = sum(httpx.get(f"http://127.0.0.1:{port}{made.headers['Location']}").status_code == 200
+                   for port in cluster.ports)
+        return f"{seen}/{len(cluster.ports)}"
+
+
+# -- bench --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class WrkResult:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    bad: int  # non-2xx/3xx answers plus socket errors
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if not match:
+        raise ValueError(f"unexpected wrk latency {text!r}")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def parse_wrk(output: str) -> WrkResult:
+    """Requests/sec, the 50th and 99th latency percentiles (`--latency`), and failed requests."""
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    bad = 0
+    if found := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
+        bad += int(found.group(1))
+    if found := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output):
+        bad += sum(int(n) for n in found.groups())
+    return WrkResult(rps, p50, p99, total, bad)
+
+
+WRITE_LUA = """
+wrk.method = "POST"
+wrk.body = '{"title": "Streaming Systems", "author": "Tyler Akidau", "year": 2018, "tags": ["bench"]}'
+wrk.headers["Content-Type"] = "application/json"
+"""
+
+
+def wrk(url: str, seconds: int, connections: int, script: Path | None = None) -> WrkResult:
+    binary = shutil.which("wrk")
+    if binary is None:
+        raise BootcampError("wrk is not installed", hint="apt-get install wrk (or bash scripts/setup.sh)")
+    argv = [binary, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    if script is not None:
+        argv += ["-s", str(script)]
+    done = subprocess.run([*argv, url], capture_output=True, text=True, check=True, timeout=seconds + 60)
+    return parse_wrk(done.stdout)
+
+
+def bench(quick: bool) -> None:
+    seconds, connections = (3, 16) if quick else (10, 64)
+    logs = state_dir() / "ex03" / "bench"
+    report = BenchReport("ex03", f"ex03 under wrk: {seconds}s per cell, {connections} connections, "
+                         "1 uvicorn process (uvloop + httptools)",
+                         ["server", "op", "req/s", "p50 ms", "p99 ms", "failed", "req/s vs bare"])
+    targets = [("bare Starlette", BARE_MODULE, {}), ("API, memory store", SERVER_MODULE, {"STORE": "memory"}),
+               ("API, Redis store", SERVER_MODULE, _redis_env())]
+    results: dict[tuple[str, str], WrkResult] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        lua = Path(tmp) / "write.lua"
+        lua.write_text(WRITE_LUA)
+        for label, module, env in targets:
+            with report.step(f"{label}: starting"), replicas(1, {**env, "LOG_LEVEL": "warning"},
+                                                             logs / label.split(",")[-1].strip(),
+                                                             module=module) as (server,):
+                seeded = httpx.post(f"{server.url}/books", json=BOOK)
+                seeded.raise_for_status()
+                read_url = f"{server.url}{seeded.headers.get('Location', '/books/' + '0' * 32)}"
+                with report.step(f"{label}: reads"):
+                    results[label, "read"] = wrk(read_url, seconds, connections)
+                with report.step(f"{label}: writes"):
+                    results[label, "write"] = wrk(f"{server.url}/books", seconds, connections, lua)
+    for (label, op), res in results.items():
+        report.add(label, op, res.rps, res.p50_ms, res.p99_ms, res.bad,
+                   ratio(res.rps, results["bare Starlette", op].rps))
+    report.note("reads: GET /books/{id} of one book; writes: POST /books (create). The load generator "
+                "shares the 2 cores with the server, so the absolute figures are a floor.")
+    metrics: dict[str, object] = {}
+    for (label, op), res in results.items():
+        key = {"bare Starlette": "bare", "API, memory store": "memory", "API, Redis store": "redis"}[label]
+        metrics[f"{key}_{op}_rps"] = round(res.rps, 1)
+        metrics[f"{key}_{op}_p99_ms"] = round(res.p99_ms, 2)
+        metrics[f"{key}_{op}_failed"] = res.bad
+        if key != "bare":
+            metrics[f"{key}_{op}_vs_bare"] = ratio(res.rps, results["bare Starlette", op].rps)
+    report.finish(metrics)
+
+
+EXERCISE = Exercise(id="ex03", title=CATALOG["ex03"], services=("redis",), run=run, bench=bench)
+
