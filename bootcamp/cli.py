@@ -189,13 +189,13 @@ def _start_services(names: Iterable[str]) -> list[str]:
     started: list[str] = []
     for name in names:
         service = get_service(name)
-        if service.external_endpoint() or service.running_endpoint():
-            continue
-        with console.status(f"starting {name}"):
-            service.start()
-        started.append(name)
-        for key, value in service.client_env().items():
-            os.environ[key] = value
+        if not (service.external_endpoint() or service.running_endpoint()):
+            with console.status(f"starting {name}"):
+                service.start()
+            started.append(name)
+        # Export the endpoint whether this call started the service or found it running, so the
+        # exercise's code finds it in its environment either way.
+        os.environ.update(service.client_env())
     return started
 
 
