@@ -155,7 +155,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--output", required=True)
     parser.add_argument("--deadletter", required=True)
     args, beam_args = parser.parse_known_args(argv)
-    run(args.input, args.output, args.deadletter, beam_args)
+    try:
+        run(args.input, args.output, args.deadletter, beam_args)
+    except (OSError, ValueError) as exc:  # a user's mistake (no input, bad option): one line
+        parser.exit(2, f"error: {exc}\n")
 
 
 if __name__ == "__main__":

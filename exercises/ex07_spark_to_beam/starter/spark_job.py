@@ -20,6 +20,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyspark.errors import AnalysisException
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812  # the universal Spark idiom
 
@@ -151,9 +152,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--gcs-mode", choices=("auto", "direct", "staged"), default="auto")
     args = parser.parse_args(argv)
     spark = SparkSession.builder.appName("ex07-spark").getOrCreate()
-    counts = run(spark, args.input, args.output, args.deadletter, args.gcs_mode)
+    try:
+        counts = run(spark, args.input, args.output, args.deadletter, args.gcs_mode)
+    except (AnalysisException, OSError, ValueError) as exc:  # e.g. no such input: one line
+        parser.exit(2, f"error: {str(exc).splitlines()[0]}\n")
+    finally:
+        spark.stop()
     print(f"stats_rows={counts.stats_rows} dead_letters={counts.dead_letters}")
-    spark.stop()
 
 
 if __name__ == "__main__":

@@ -122,12 +122,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
     logging.getLogger("apache_beam").setLevel(logging.ERROR)
-    if args.options_file:
-        report = run_with_options(options_from_file(args.options_file), args.input, args.output, args.db)
-    elif args.runner:
-        report = run_on(args.runner, args.input, args.output, args.db, workers=args.workers)
-    else:
+    if not (args.options_file or args.runner):
         parser.error("give --runner or --options-file")
+    try:
+        if args.options_file:
+            report = run_with_options(options_from_file(args.options_file), args.input, args.output, args.db)
+        else:
+            report = run_on(args.runner, args.input, args.output, args.db, workers=args.workers)
+    except (OSError, ValueError) as exc:  # a user's mistake: one line, no traceback
+        parser.exit(2, f"error: {exc}\n")
     print(f"{report.runner} {report.state} {report.seconds:.3f}")
 
 
