@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import re
+import signal
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -102,6 +103,10 @@ def run_with_options(options: list[str], input_pattern: str, output_dir: str, db
     return RunReport(options[0], time.perf_counter() - started, str(state))
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="ex11: run the access-log pipeline on one runner")
     parser.add_argument("--runner", choices=RUNNERS)
@@ -112,6 +117,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
     logging.getLogger("apache_beam").setLevel(logging.ERROR)
+    signal.signal(signal.SIGTERM, _interrupt)
     if not (args.options_file or args.runner):
         parser.error("give --runner or --options-file")
     try:
@@ -121,6 +127,10 @@ def main(argv: list[str] | None = None) -> None:
             report = run_on(args.runner, args.input, args.output, args.db, workers=args.workers)
     except (OSError, ValueError) as exc:  # a user's mistake: one line, no traceback
         parser.exit(2, f"error: {exc}\n")
+    except KeyboardInterrupt as stop:
+        # Nothing half-written is visible: WriteToText renames its temp shards only at the end, and the
+        # database upserts are idempotent, so running again is the recovery.
+        parser.exit(130, f"stopped by {stop or 'SIGINT'} before the end; no output finalised, run again\n")
     print(f"{report.runner} {report.state} {report.seconds:.3f}")
 
 
