@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import signal
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
@@ -155,10 +156,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--output", required=True)
     parser.add_argument("--deadletter", required=True)
     args, beam_args = parser.parse_known_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         run(args.input, args.output, args.deadletter, beam_args)
     except (OSError, ValueError) as exc:  # a user's mistake (no input, bad option): one line
         parser.exit(2, f"error: {exc}\n")
+    except KeyboardInterrupt as stop:  # WriteToText only renames its temp shards at the very end
+        parser.exit(130, f"stopped by {stop or 'SIGINT'}; no output finalised, run again\n")
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ local copies. `--gcs-mode` makes the choice explicit.
 from __future__ import annotations
 
 import argparse
+import importlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,7 +134,9 @@ def run(spark: SparkSession, input_path: str, output_dir: str, deadletter_dir: s
     uses_gcs = any(p.startswith("gs://") for p in (input_path, output_dir, deadletter_dir))
     if not uses_gcs or gcs_mode == "direct" or (gcs_mode == "auto" and has_gcs_connector(spark)):
         return run_local(spark, input_path, output_dir, deadletter_dir)
-    from . import storage  # only needed without the connector, so Dataproc never imports it
+    # Only needed without the connector, so Dataproc never imports it. Run as a script (spark-submit),
+    # the module is found beside this file.
+    storage = importlib.import_module(f"{__package__}.storage" if __package__ else "storage")
 
     with tempfile.TemporaryDirectory(prefix="ex07-spark-") as tmp:
         local_in = storage.stage_in(input_path, Path(tmp) / "in")
