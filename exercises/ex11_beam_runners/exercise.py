@@ -1,0 +1,141 @@
+"""ex11 manifest: `bootcamp run ex11` runs one pipeline on every local runner and compares outputs;
+`bootcamp bench ex11` times each runner in its own process, with DuckDB as the baseline."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from bootcamp.bench import BenchReport, ratio
+from bootcamp.datasets.weblogs import write_csv
+from bootcamp.errors import BootcampError
+from bootcamp.exercises import CATALOG, Exercise, RunResult
+from bootcamp.paths import REPO_ROOT
+
+console = Console()
+_PKG = "exercises.ex11_beam_runners.solution"
+
+
+def run(quick: bool) -> RunResult:
+    from exercises.ex11_beam_runners.solution import baseline, results, runners
+    from exercises.ex11_beam_runners.solution.config import Ex11Settings
+
+    settings = Ex11Settings()
+    logging.getLogger("apache_beam").setLevel(logging.ERROR)
+    rows = 3_000 if quick else settings.rows
+    table = Table(title=f"ex11: one pipeline, {rows:,} log lines, every local runner")
+    for column in ("runner", "seconds", "csv rows", "db rows", "dead letters", "same as DuckDB"):
+        table.add_column(column)
+    all_same = True
+    with tempfile.TemporaryDirectory(prefix="ex11-") as tmp:
+        source = write_csv(Path(tmp) / "logs.csv", rows, settings.seed, settings.bad_fraction)
+        expected = baseline.query(str(source))
+        dead_ref: list[tuple[str, str]] | None = None
+        for name in settings.runner_list():
+            out, db = f"{tmp}/{name}", f"{tmp}/{name}.db"
+            with console.status(f"running on {name}"):
+                report = runners.run_on(name, str(source), out, db, workers=settings.workers)
+            csv_rows, db_rows = results.read_csv_rows(out), results.read_db_rows(db)
+            dead = results.read_dead_letters(out)
+            dead_ref = dead if dead_ref is None else dead_ref
+            same = csv_rows == db_rows == expected and dead == dead_ref
+            all_same &= same
+            table.add_row(name, f"{report.seconds:.1f}", str(len(csv_rows)), str(len(db_rows)),
+                          str(len(dead)), "[green]yes[/green]" if same else "[red]NO[/red]")
+    console.print(table)
+    return RunResult(ok=all_same, summary=(
+        f"{len(settings.runner_list())} runners, outputs {'identical' if all_same else 'DIFFER'} "
+        "(CSV, SQLite, dead letters; DuckDB cross-check)"),
+        figures={"lines": str(rows), "runners": str(len(settings.runner_list()))})
+
+
+def _measure(argv: list[str]) -> tuple[float, float, str]:
+    """Run a command; return (wall seconds, peak RSS of its whole process tree in MiB, its stdout)."""
+    import psutil
+
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        try:
+            root = psutil.Process(proc.pid)
+        except psutil.NoSuchProcess:
+            return
+        while not done.is_set():
+            total = 0
+            try:
+                for p in [root, *root.children(recursive=True)]:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.NoSuchProcess:
+                        continue
+            except psutil.NoSuchProcess:
+                break
+            peak = max(peak, total)
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise BootcampError(f"{' '.join(argv[2:5])} failed: {err.strip().splitlines()[-1:]}")
+    return seconds, peak / 2**20, out
+
+
+def bench(quick: bool) -> None:
+    """Every runner in its own process on the same input; DuckDB's SQL in the same run as the baseline."""
+    from exercises.ex11_beam_runners.solution import baseline, results
+    from exercises.ex11_beam_runners.solution.config import Ex11Settings
+
+    settings = Ex11Settings()
+    rows = 20_000 if quick else 300_000
+    report = BenchReport("ex11", f"ex11: {rows:,} log lines, one pipeline per runner",
+                         ["runner", "process wall s", "pipeline s", "peak MiB", "records/s",
+                          "x DuckDB time", "same rows"])
+    metrics: dict[str, object] = {"rows": rows}
+    with tempfile.TemporaryDirectory(prefix="ex11-bench-") as tmp:
+        source = write_csv(Path(tmp) / "logs.csv", rows, settings.seed, settings.bad_fraction)
+        expected = baseline.query(str(source))
+        with report.step("DuckDB"):
+            base_wall, base_mib, out = _measure([sys.executable, "-m", f"{_PKG}.baseline", "--input",
+                                                 str(source)])
+        base_s = float(out.split()[2])
+        report.add("DuckDB (baseline)", base_wall, base_s, base_mib, rows / base_s, 1.0, "yes")
+        metrics["duckdb_s"] = base_s
+        for name in settings.runner_list():
+            out_dir, db = f"{tmp}/{name}", f"{tmp}/{name}.db"
+            with report.step(name):
+                wall, mib, out = _measure([sys.executable, "-m", f"{_PKG}.runners",
+                                           "--runner", name, "--input", str(source), "--output", out_dir,
+                                           "--db", db, "--workers", str(settings.workers)])
+            seconds = float(out.split()[-1])
+            same = results.read_csv_rows(out_dir) == results.read_db_rows(db) == expected
+            report.add(name, wall, seconds, mib, rows / seconds, ratio(seconds, base_s),
+                       "yes" if same else "NO")
+            key = name.replace("-", "_")
+            metrics[f"{key}_s"] = seconds
+            metrics[f"{key}_wall_s"] = wall
+            metrics[f"{key}_peak_mib"] = round(mib, 1)
+            metrics[f"{key}_vs_duckdb"] = ratio(seconds, base_s)
+            metrics[f"{key}_same"] = same
+    report.note("process wall s: the whole process (interpreter, imports, Dask cluster start); pipeline s: "
+                "construction to completion, which records/s and the ratio use")
+    report.note("peak MiB: resident memory of the process and all its children (workers), every 50 ms")
+    report.finish(metrics)
+
+
+EXERCISE = Exercise(id="ex11", title=CATALOG["ex11"], services=(), run=run, bench=bench)
