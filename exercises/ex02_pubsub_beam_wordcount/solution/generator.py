@@ -63,7 +63,7 @@ def publish_sentences(
     rate_per_s: float = 0.0,
     *,
     sentences: Sequence[str] | None = None,
-    clock_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
+    clock_ms: Callable[[], int] | None = None,
     start: int = 0,
 ) -> list[Published]:
     """Publish `count` sentences (cycling through the corpus from `start`) at `rate_per_s` (0 = flat out).
@@ -72,6 +72,7 @@ def publish_sentences(
     an exception here means some were not sent, never that they were sent silently twice.
     """
     corpus = sentences or load_sentences()
+    clock = clock_ms or (lambda: time.time_ns() // 1_000_000)  # injectable for tests of event time
     sent: list[Published] = []
     futures = []
     began = time.monotonic()
@@ -80,7 +81,7 @@ def publish_sentences(
             delay = began + i / rate_per_s - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-        item = Published(corpus[(start + i) % len(corpus)], clock_ms(), uuid.uuid4().hex)
+        item = Published(corpus[(start + i) % len(corpus)], clock(), uuid.uuid4().hex)
         data, attributes = make_message(item.sentence, item.event_time_ms, item.message_id)
         futures.append(publisher.publish(topic_path, data, **attributes))
         sent.append(item)
