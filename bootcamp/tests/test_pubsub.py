@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from google.cloud import pubsub_v1
@@ -40,3 +41,15 @@ def test_idempotent_topics_and_subscriptions_with_policies(local_service: Callab
     delete_subscription(path)
     delete_topic(topic)
     delete_topic(got.dead_letter_policy.dead_letter_topic)
+
+
+def test_doctor_names_the_missing_emulator_and_how_to_get_it(monkeypatch: pytest.MonkeyPatch,
+                                                            tmp_path: Path) -> None:
+    import bootcamp.services.pubsub as module
+
+    monkeypatch.setattr(module, "EMULATOR_DIRS", (tmp_path / "nowhere",))
+    monkeypatch.delenv("CLOUDSDK_ROOT_DIR", raising=False)
+    missing = [r for r in PubSubService().requirements() if not r.present]
+    assert [r.what for r in missing] == ["the Pub/Sub emulator jar (google-cloud-cli-pubsub-emulator)"]
+    assert "apt-get install -y google-cloud-cli-pubsub-emulator" in missing[0].fix
+    assert "gcloud components install pubsub-emulator" in missing[0].fix
