@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from google.cloud import pubsub_v1
 
+from bootcamp.pubsub.admin import Retry
+from bootcamp.services.base import free_port
 from exercises.ex06_pubsub_enrichment.catalog import build_catalog, isbn13_check_digit
 from exercises.ex06_pubsub_enrichment.harness import (
     ApiProcess,
@@ -106,3 +108,29 @@ def test_api_outage_loses_nothing(impl: Any, resources: Resources, tmp_path: Pat
         api.kill()
     assert code == 0, log.read_text()[-2000:]
     assert "nacked=0" not in log.read_text()  # the outage was real: some deliveries were handed back
+
+
+@pytest.mark.integration
+def test_messages_that_keep_failing_are_dead_lettered_with_the_reason(
+        impl: Any, pubsub: str, tmp_path: Path) -> None:
+    """The API never comes back: after the subscription's last delivery attempt the enricher itself
+    dead-letters each message with why, instead of Pub/Sub's policy forwarding it without a word."""
+    resources = Resources(f"t06d-{time.time_ns() % 10**8}", max_delivery_attempts=5)
+    resources.create(retry=Retry(minimum_s=0.1, maximum_s=0.5))
+    log = tmp_path / "enricher.log"
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    enricher = start_enricher(resources, nowhere, log=log, HTTP_ATTEMPTS="2")
+    try:
+        wait_ready(enricher, log)
+        sent = impl.generator.publish_events(pubsub_v1.PublisherClient(), resources.topic("raw"),
+                                             books(3, 6), seed=6)
+        dead = collect(resources.subscription("dead-letter-reader"), len(sent), timeout_s=60)
+        assert sorted(json.loads(m.data)["event_id"] for m in dead) == sorted(s.event_id for s in sent)
+        for message in dead:
+            reason = message.attributes["reason"]
+            assert reason.startswith("gave up after 5 deliveries: bookstore unreachable"), reason
+            assert message.attributes["delivery_attempt"] == "5"
+    finally:
+        code = stop(enricher)
+        resources.delete()
+    assert code == 0, log.read_text()[-2000:]
