@@ -1,0 +1,151 @@
+"""ex06 manifest: `bootcamp run ex06` and `bootcamp bench ex06`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+from google.cloud import pubsub_v1
+from rich.console import Console
+
+from bootcamp.bench import BenchReport, percentile, ratio
+from bootcamp.exercises import CATALOG, Exercise, RunResult
+from bootcamp.paths import service_dir
+from bootcamp.pubsub.config import use_local_emulator
+from exercises.ex06_pubsub_enrichment.catalog import build_catalog
+from exercises.ex06_pubsub_enrichment.harness import (
+    bookstore_url,
+    collect,
+    enriched_ids,
+    start_enricher,
+    stop,
+    unique_resources,
+    wait_ready,
+)
+from exercises.ex06_pubsub_enrichment.solution.generator import pick_books, publish_events
+
+console = Console()
+BAD = (b"{not json", b'{"event_id": "no-book"}', b'{"event_id": "x", "book_id": "9790000000001"}')
+
+
+def _log(name: str) -> Path:
+    return service_dir("ex06") / name
+
+
+def run(quick: bool) -> RunResult:
+    """Generator -> raw topic -> enricher (+ Bookstore API) -> enriched topic; bad input -> dead letter."""
+    use_local_emulator()
+    url = bookstore_url()
+    count = 300 if quick else 3000
+    resources = unique_resources("run06")
+    log = _log("enricher.log")
+    enricher = start_enricher(resources, url, impl="solution", log=log)
+    try:
+        wait_ready(enricher, log)
+        publisher = pubsub_v1.PublisherClient()
+        raw = resources.topic("raw")
+        books = pick_books(sorted(build_catalog()), count, random.Random(6))
+        console.print(f"publishing {count} events (+{len(BAD)} bad ones) to {raw}; API at {url}")
+        sent = publish_events(publisher, raw, books[: count // 2], rate_per_s=0 if quick else 500)
+        for data in BAD:
+            publisher.publish(raw, data).result(timeout=10)
+        sent += publish_events(publisher, raw, books[count // 2:], rate_per_s=0 if quick else 500)
+        enriched = enriched_ids(collect(resources.subscription("enriched-reader"), len(sent), timeout_s=120))
+        dead = collect(resources.subscription("dead-letter-reader"), len(BAD), timeout_s=30)
+    finally:
+        code = stop(enricher)
+        resources.delete()
+    sample = next(iter(enriched.values()), None)
+    if sample:
+        console.print_json(json.dumps(sample))
+    for message in dead:
+        console.print(f"dead letter: {message.data[:60]!r} -> {message.attributes['reason']}")
+    ok = set(enriched) == {s.event_id for s in sent} and len(dead) == len(BAD) and code == 0
+    return RunResult(ok, f"{len(enriched)}/{len(sent)} events enriched, {len(dead)} dead-lettered with a "
+                     f"reason, {'clean stop' if code == 0 else 'stop failed'}",
+                     {"events": str(len(sent)), "dead_lettered": str(len(dead))})
+
+
+async def _api_load(url: str, requests: int, concurrency: int) -> dict[str, float]:
+    isbns = sorted(build_catalog())
+    rng = random.Random(1)
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=10) as client:
+        queue = iter(range(requests))
+
+        async def worker() -> None:
+            for _ in queue:
+                began = time.perf_counter()
+                response = await client.get(f"/books/{rng.choice(isbns)}")
+                response.raise_for_status()
+                latencies.append(time.perf_counter() - began)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - began
+    return {"rps": requests / elapsed, "p50_ms": percentile(latencies, 50) * 1000,
+            "p99_ms": percentile(latencies, 99) * 1000}
+
+
+def _enrich(url: str, count: int, cache: bool) -> dict[str, float]:
+    resources = unique_resources("bench06")
+    log = _log(f"bench-enricher-{'cache' if cache else 'nocache'}.log")
+    extra = {} if cache else {"CACHE_SIZE": "0"}
+    enricher = start_enricher(resources, url, impl="solution", log=log, **extra)
+    try:
+        wait_ready(enricher, log)
+        publisher = pubsub_v1.PublisherClient()
+        books = pick_books(sorted(build_catalog()), count, random.Random(7))
+        began = time.monotonic()
+        sent = publish_events(publisher, resources.topic("raw"), books)
+        messages = collect(resources.subscription("enriched-reader"), len(sent), timeout_s=300)
+        elapsed = time.monotonic() - began
+    finally:
+        stop(enricher)
+        resources.delete()
+    latencies = []
+    for message in messages:
+        event_ts = datetime.fromisoformat(json.loads(message.data)["event"]["ts"]).timestamp()
+        latencies.append(message.publish_time.timestamp() - event_ts)
+    done = len(enriched_ids(messages)) == len(sent)
+    return {"msgs_per_s": len(sent) / elapsed if done else float("nan"),
+            "p50_s": percentile(latencies, 50), "p99_s": percentile(latencies, 99),
+            "duplicates": float(len(messages) - len(enriched_ids(messages)))}
+
+
+def bench(quick: bool) -> None:
+    use_local_emulator()
+    url = bookstore_url()
+    count, requests = (1000, 2000) if quick else (5000, 10000)
+    report = BenchReport("ex06", f"ex06: enrichment of {count} skewed events; API load of {requests} lookups",
+                         ["what", "per second", "p50", "p99", "note"])
+    with report.step("Bookstore API alone, 32 concurrent lookups"):
+        api = asyncio.run(_api_load(url, requests, 32))
+    with report.step("enricher, cache on"):
+        on = _enrich(url, count, cache=True)
+    with report.step("enricher, cache off"):
+        off = _enrich(url, count, cache=False)
+    report.add("Bookstore API GET /books/{isbn}", api["rps"], f"{api['p50_ms']:.1f} ms",
+               f"{api['p99_ms']:.1f} ms", "32 connections, keep-alive")
+    report.add("enricher, TTL cache on", on["msgs_per_s"], f"{on['p50_s']:.2f} s", f"{on['p99_s']:.2f} s",
+               f"{on['duplicates']:.0f} duplicates")
+    report.add("enricher, cache off", off["msgs_per_s"], f"{off['p50_s']:.2f} s", f"{off['p99_s']:.2f} s",
+               f"{off['duplicates']:.0f} duplicates")
+    report.note("enricher latency: raw event time -> enriched message published, for a burst published "
+                "flat out (so it includes queueing behind the burst)")
+    report.finish({
+        "api_requests_per_s": api["rps"], "api_p99_ms": api["p99_ms"],
+        "enrich_cache_on_msgs_per_s": on["msgs_per_s"], "enrich_cache_off_msgs_per_s": off["msgs_per_s"],
+        "cache_on_vs_off": ratio(on["msgs_per_s"], off["msgs_per_s"]),
+        "enrich_cache_on_p99_s": on["p99_s"], "enrich_cache_off_p99_s": off["p99_s"],
+        "enrich_cache_off_vs_api_rps": ratio(off["msgs_per_s"], api["rps"]),
+    })
+
+
+EXERCISE = Exercise(id="ex06", title=CATALOG["ex06"], services=("pubsub", "bookstore"), run=run, bench=bench)
