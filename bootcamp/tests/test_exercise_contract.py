@@ -3,9 +3,7 @@ and an untouched starter that fails its grading with "not implemented yet"."""
 
 from __future__ import annotations
 
-import importlib
-import inspect
-import pkgutil
+import json
 import re
 import subprocess
 import sys
@@ -22,22 +20,34 @@ README_SECTIONS = ["What you will learn", "How it works", "Run it", "Check yours
 
 
 def public_api(package: str) -> dict[str, str]:
-    """`module.name` -> signature of every public function, class and method in a package."""
-    api: dict[str, str] = {}
-    pkg = importlib.import_module(package)
-    for info in pkgutil.iter_modules(pkg.__path__):
-        module = importlib.import_module(f"{package}.{info.name}")
-        for name, obj in vars(module).items():
-            if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
-                continue
-            if inspect.isfunction(obj):
-                api[f"{info.name}.{name}"] = str(inspect.signature(obj))
-            elif inspect.isclass(obj):
-                api[f"{info.name}.{name}"] = "class"
-                for attr, member in vars(obj).items():
-                    if inspect.isfunction(member) and not attr.startswith("_"):
-                        api[f"{info.name}.{name}.{attr}"] = str(inspect.signature(member))
-    return api
+    """`module.name` -> signature of every public function, class and method in a package.
+
+    Read in a fresh interpreter: importing a solution and its starter into one process can clash in
+    global registries (Beam registers every PipelineOptions subclass, for one), which would poison
+    every later test in this session.
+    """
+    script = f"""
+import importlib, inspect, json, pkgutil
+api = {{}}
+pkg = importlib.import_module({package!r})
+for info in pkgutil.iter_modules(pkg.__path__):
+    module = importlib.import_module(f"{package}.{{info.name}}")
+    for name, obj in vars(module).items():
+        if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
+            continue
+        if inspect.isfunction(obj):
+            api[f"{{info.name}}.{{name}}"] = str(inspect.signature(obj))
+        elif inspect.isclass(obj):
+            api[f"{{info.name}}.{{name}}"] = "class"
+            for attr, member in vars(obj).items():
+                if inspect.isfunction(member) and not attr.startswith("_"):
+                    api[f"{{info.name}}.{{name}}.{{attr}}"] = str(inspect.signature(member))
+print(json.dumps(api))
+"""
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True,
+                            timeout=300, check=True)
+    loaded: dict[str, str] = json.loads(result.stdout.strip().splitlines()[-1])
+    return loaded
 
 
 @pytest.mark.parametrize(("exercise_id", "folder"), BUILT, ids=[e for e, _ in BUILT])

@@ -31,29 +31,12 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from apache_beam.transforms.window import IntervalWindow
 from apache_beam.utils.windowed_value import PaneInfo
 
+from exercises.ex02_pubsub_beam_wordcount.options import WordCountOptions
+
 log = logging.getLogger(__name__)
 
 DEAD_LETTER = "dead_letter"
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
-
-
-class WordCountOptions(PipelineOptions):  # type: ignore[misc]  # Beam is untyped
-    """The pipeline's own flags (Beam's, like --runner and --streaming, come on top)."""
-
-    @classmethod
-    def _add_argparse_args(cls, parser: Any) -> None:
-        parser.add_argument("--input_subscription", default="",
-                            help="projects/<p>/subscriptions/<s> to read sentences from")
-        parser.add_argument("--output_topic", default="",
-                            help="projects/<p>/topics/<t> to write JSON word counts to")
-        parser.add_argument("--dead_letter_topic", default="",
-                            help="projects/<p>/topics/<t> for messages that are not UTF-8 text")
-        parser.add_argument("--window_size_s", type=float, default=60.0, help="fixed window size")
-        parser.add_argument("--allowed_lateness_s", type=float, default=120.0,
-                            help="how long after the watermark passes a window late data still counts")
-        parser.add_argument("--id_label", default="",
-                            help="attribute to deduplicate by (Dataflow only; the DirectRunner refuses it)")
-
 
 def split_words(text: str) -> list[str]:
     """Lower-cased words (letters, with an inner apostrophe: "don't"); punctuation and digits dropped."""
