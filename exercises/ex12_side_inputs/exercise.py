@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import shutil
 from pathlib import Path
 
@@ -60,17 +61,20 @@ def run(quick: bool) -> RunResult:
     )
 
 
-# (name, users, purchases, hot_exponent): the same files feed both joins.
-FULL = [
-    ("small", 2_000, 20_000, 1.0),
-    ("medium", 10_000, 100_000, 1.0),
-    ("large", 40_000, 400_000, 1.0),
-    ("large-skewed", 40_000, 400_000, 6.0),
-    ("big-profiles", 400_000, 20_000, 1.0),
+# (name, users, purchases, hot_exponent, extra pipeline args): the same files feed both joins.
+TWO_PROCESSES = ["--direct_num_workers=2", "--direct_running_mode=multi_processing"]
+FULL: list[tuple[str, int, int, float, list[str]]] = [
+    ("small", 2_000, 20_000, 1.0, []),
+    ("medium", 10_000, 100_000, 1.0, []),
+    ("large", 40_000, 400_000, 1.0, []),
+    ("large-skewed", 40_000, 400_000, 6.0, []),
+    ("big-profiles", 400_000, 20_000, 1.0, []),
+    ("profiles>purchases", 200_000, 50_000, 1.0, []),
+    ("profiles>purchases, 2 processes", 200_000, 50_000, 1.0, TWO_PROCESSES),
 ]
-QUICK = [
-    ("small", 200, 2_000, 1.0),
-    ("big-profiles", 20_000, 2_000, 1.0),
+QUICK: list[tuple[str, int, int, float, list[str]]] = [
+    ("small", 200, 2_000, 1.0, []),
+    ("big-profiles", 20_000, 2_000, 1.0, []),
 ]
 
 
@@ -98,8 +102,9 @@ def bench(quick: bool) -> None:
     )
     metrics: dict[str, float] = {}
     root = state_dir() / "ex12" / "bench"
-    for name, users, purchases, hot in QUICK if quick else FULL:
-        folder = root / name
+    for name, users, purchases, hot, extra in QUICK if quick else FULL:
+        slug = re.sub(r"\W+", "_", name).strip("_")
+        folder = root / slug
         with report.step(f"generating {name}"):
             data = write_dataset(Path(folder), users, purchases, seed=11, faults=Faults(), hot_exponent=hot)
         seconds: dict[str, float] = {}
@@ -108,7 +113,7 @@ def bench(quick: bool) -> None:
             settings = config.Ex12Settings(method=method, profiles=str(data.profiles),
                                            purchases=str(data.purchases), promotions=str(data.promotions))
             with report.step(f"{name}: {method}"), Stopwatch() as sw:
-                counts[method] = pipeline.run(settings, ["--runner=DirectRunner"], write=False).counts
+                counts[method] = pipeline.run(settings, ["--runner=DirectRunner", *extra], write=False).counts
             seconds[method] = sw.seconds
         if counts["side_input"] != counts["cogroupbykey"]:
             report.note(f"{name}: the joins disagree: {counts}")
@@ -117,10 +122,10 @@ def bench(quick: bool) -> None:
         megabytes = side_input_megabytes(data.profiles)
         report.add(name, data.profile_rows, data.purchase_rows, megabytes, side, cogbk,
                    data.purchase_rows / side, data.purchase_rows / cogbk, r)
-        metrics[f"{name}_side_input_s"] = seconds["side_input"]
-        metrics[f"{name}_cogbk_s"] = seconds["cogroupbykey"]
-        metrics[f"{name}_cogbk_over_side_input"] = r
-        metrics[f"{name}_side_input_mb"] = megabytes
+        metrics[f"{slug}_side_input_s"] = seconds["side_input"]
+        metrics[f"{slug}_cogbk_s"] = seconds["cogroupbykey"]
+        metrics[f"{slug}_cogbk_over_side_input"] = r
+        metrics[f"{slug}_side_input_mb"] = megabytes
     report.note("ratio > 1: the side-input join was faster; < 1: CoGroupByKey was faster.")
     report.note("side input MB: the pickled profile table every worker must hold (AsDict) - the cost a "
                 "one-process DirectRunner does not show; on Dataflow each worker fetches and caches it.")

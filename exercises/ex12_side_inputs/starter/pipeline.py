@@ -15,7 +15,9 @@ paths from `EX12_*` variables (see config.py).
 from __future__ import annotations
 
 import argparse
+import logging
 import math
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -203,10 +205,18 @@ def parse_args(argv: list[str]) -> tuple[Ex12Settings, list[str]]:
     return Ex12Settings(**vars(known)), beam_args
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    """SIGTERM -> KeyboardInterrupt; silence Beam's own error log of the bundle it interrupts."""
+    logging.getLogger("apache_beam").setLevel(logging.CRITICAL)
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def main(argv: list[str] | None = None) -> int:
     """CLI: `python -m exercises.ex12_side_inputs.solution.pipeline [--method ...] [beam options]`."""
     settings, beam_args = parse_args(sys.argv[1:] if argv is None else argv)
+    previous = signal.signal(signal.SIGTERM, _interrupt)   # SIGTERM stops the run like Ctrl-C: exit 130
     try:
+        print(f"ex12: running the {settings.method} join", file=sys.stderr, flush=True)
         report = run(settings, beam_args)
     except KeyboardInterrupt:
         print("ex12: interrupted; a batch pipeline writes its outputs only when it completes",
@@ -215,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         print(f"ex12: {error.__class__.__name__}: {error}", file=sys.stderr)
         return 2
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     print(f"ex12 ({report.method}): {report.counts} -> {report.output}")
     return 0
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -176,8 +178,16 @@ def parse_args(argv: list[str]) -> tuple[Ex13Settings, list[str]]:
     return Ex13Settings(**vars(known)), beam_args
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    """SIGTERM -> KeyboardInterrupt; silence Beam's own error log of the bundle it interrupts."""
+    logging.getLogger("apache_beam").setLevel(logging.CRITICAL)
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """CLI: `python -m exercises.ex13_beam_schemas.solution.pipeline [--input ...] [beam options]`."""
     settings, beam_args = parse_args(sys.argv[1:] if argv is None else argv)
+    previous = signal.signal(signal.SIGTERM, _interrupt)   # SIGTERM stops the run like Ctrl-C: exit 130
     try:
         report = run(settings, beam_args)
     except KeyboardInterrupt:
@@ -187,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         print(f"ex13: {error.__class__.__name__}: {error}", file=sys.stderr)
         return 2
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     print(f"ex13: {report.counts} -> {report.output}")
     return 0
 
