@@ -103,6 +103,7 @@ def _dataframe(lines: Any) -> Any:
     return to_pcollection(result, include_indexes=True)
 
 
+REPEATS = 2
 VARIANTS = {"plain dict/tuple": _plain, "schema GroupBy": _schema, "beam.dataframe": _dataframe}
 
 
@@ -145,9 +146,12 @@ def bench(quick: bool) -> None:
         with report.step(f"generating {rows} reviews"):
             write_reviews(path, rows, seed=21, n_products=2000, n_users=50_000)
         results: dict[str, tuple[float, int]] = {}
-        for name, variant in VARIANTS.items():
-            with report.step(f"{rows}: {name}"):
-                results[name] = _time(path, variant)
+        for attempt in range(1 if quick else REPEATS):      # interleaved, best of N: a shared machine
+            for name, variant in VARIANTS.items():
+                with report.step(f"{rows}: {name} (run {attempt + 1})"):
+                    seconds, count = _time(path, variant)
+                if name not in results or seconds < results[name][0]:
+                    results[name] = (seconds, count)
         base = results["plain dict/tuple"][0]
         groups = {n: c for n, (_s, c) in results.items()}
         if len(set(groups.values())) != 1:
@@ -160,7 +164,8 @@ def bench(quick: bool) -> None:
     sizes = coder_sizes()
     report.note(f"encoded size per review: RowCoder {sizes['rowcoder_bytes']:.0f} B, pickle "
                 f"{sizes['pickle_bytes']:.0f} B ({ratio(sizes['pickle_bytes'], sizes['rowcoder_bytes'])}x)")
-    report.note("time vs plain < 1: faster than the schema-less baseline. Includes start-up (~1-2 s).")
+    report.note("time vs plain < 1: faster than the schema-less baseline. Best of 2 interleaved runs; "
+                "includes start-up (~1-2 s).")
     metrics.update(sizes)
     metrics["pickle_over_rowcoder_bytes"] = ratio(sizes["pickle_bytes"], sizes["rowcoder_bytes"])
     shutil.rmtree(root, ignore_errors=True)
