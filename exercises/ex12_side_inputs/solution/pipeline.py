@@ -19,14 +19,14 @@ import logging
 import math
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar
 
 import apache_beam as beam
 from apache_beam.metrics.metric import Metrics, MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
-from apache_beam.pvalue import AsDict, AsList, AsSingleton, TaggedOutput
+from apache_beam.pvalue import AsDict, AsIter, AsList, AsSingleton, TaggedOutput
 
 from exercises.ex12_side_inputs.records import (
     DeadLetter,
@@ -97,7 +97,7 @@ def join_with_side_inputs(purchases: beam.PCollection[Purchase], profiles: beam.
 class _JoinPerUser(beam.DoFn):  # type: ignore[misc]
     """Per user id after the CoGroupByKey: resolve that user's profile versions, enrich their purchases."""
 
-    def process(self, element: tuple[str, dict[str, list[Any]]], promotions: list[Promotion],
+    def process(self, element: tuple[str, dict[str, list[Any]]], promotions: Iterable[Promotion],
                 mean_amount: float) -> Iterator[Any]:
         user_id, groups = element
         versions: list[Profile] = list(groups["profiles"])
@@ -125,7 +125,9 @@ def join_with_cogroupbykey(purchases: beam.PCollection[Purchase], profiles: beam
         }
         | "CoGroupByUser" >> beam.CoGroupByKey()
         | "JoinPerUser" >> beam.ParDo(
-            _JoinPerUser(), promotions=AsList(promotions), mean_amount=AsSingleton(mean_amount),
+            # AsIter here (AsList in the side-input join): a re-iterable view that the runner may
+            # stream instead of materialising; for 24 promotions either is fine.
+            _JoinPerUser(), promotions=AsIter(promotions), mean_amount=AsSingleton(mean_amount),
         ).with_outputs(UNMATCHED, DEAD, main="enriched")
     )
     return JoinOutputs(joined.enriched, joined[UNMATCHED], joined[DEAD])

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple, TypeVar
 import apache_beam as beam
 from apache_beam.metrics.metric import Metrics, MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
-from apache_beam.pvalue import AsDict, AsList, AsSingleton, TaggedOutput  # noqa: F401 - you need these
+from apache_beam.pvalue import AsDict, AsIter, AsList, AsSingleton, TaggedOutput  # noqa: F401 - you need these
 
 from exercises.ex12_side_inputs.records import (
     DeadLetter,
@@ -85,8 +85,8 @@ def join_with_cogroupbykey(purchases: beam.PCollection[Purchase], profiles: beam
     """
     raise NotImplementedError(
         "join_with_cogroupbykey: CoGroupByKey {'profiles': ..., 'purchases': ...} keyed by user_id; "
-        "per key: resolve_profiles, emit its rejected to DEAD, enrich each purchase; promotions and the mean "
-        "stay side inputs; return JoinOutputs(enriched, unmatched, rejected)"
+        "per key: resolve_profiles, emit its rejected to DEAD, enrich each purchase; "
+        "promotions (AsIter) and the mean stay side inputs; return JoinOutputs(enriched, unmatched, rejected)"
     )
 
 
