@@ -1,0 +1,8 @@
+"""Flex Template entry point: the same pipeline module as locally, arguments from the template."""
+
+from __future__ import annotations
+
+from exercises.ex13_beam_schemas.solution.pipeline import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())
