@@ -33,8 +33,9 @@ def _point_at_gcs() -> str:
 def run(quick: bool) -> RunResult:
     from google.api_core.exceptions import Conflict
 
-    from exercises.ex07_spark_to_beam.solution import beam_pipeline, results, spark_job, storage
-    from exercises.ex07_spark_to_beam.solution.config import Ex07Settings
+    from exercises.ex07_spark_to_beam import results, spark_job, storage
+    from exercises.ex07_spark_to_beam.config import Ex07Settings
+    from exercises.ex07_spark_to_beam.solution import beam_pipeline
 
     settings = Ex07Settings()
     endpoint = _point_at_gcs()
@@ -97,7 +98,8 @@ def bench(quick: bool) -> None:
     """Spark and Beam (DirectRunner) on the same clean input, DuckDB's SQL as the baseline."""
     import duckdb
 
-    from exercises.ex07_spark_to_beam.solution import beam_pipeline, results, spark_job
+    from exercises.ex07_spark_to_beam import results, spark_job
+    from exercises.ex07_spark_to_beam.solution import beam_pipeline
 
     rows = 50_000 if quick else 500_000
     report = BenchReport("ex07", f"ex07: access-log stats, {rows:,} lines (local files)",

@@ -6,7 +6,7 @@
 set -euo pipefail
 : "${GCP_PROJECT:?set GCP_PROJECT}" "${GCP_REGION:=europe-west1}" "${EX07_BUCKET:?set EX07_BUCKET}"
 cd "$(dirname "$0")/.."
-gcloud dataproc batches submit pyspark solution/spark_job.py \
+gcloud dataproc batches submit pyspark spark_job.py \
   --project="${GCP_PROJECT}" --region="${GCP_REGION}" \
   --deps-bucket="gs://${EX07_BUCKET}" \
   --version=2.3 \

@@ -13,7 +13,7 @@ from bootcamp.datasets.weblogs import write_csv
 
 @pytest.fixture(scope="session")
 def spark() -> Iterator[SparkSession]:
-    from exercises.ex07_spark_to_beam.solution.spark_job import spark_session
+    from exercises.ex07_spark_to_beam.spark_job import spark_session
 
     session = spark_session("ex07-tests", partitions=2)
     yield session

@@ -13,15 +13,16 @@ from pyspark.sql import SparkSession
 
 from bootcamp.datasets.weblogs import HEADER
 from bootcamp.testing.plugin import Implementation
+from exercises.ex07_spark_to_beam import results, spark_job, storage
 
 
 def _run_both(impl: Implementation, spark: SparkSession, input_pattern: str,
               out: str) -> dict[str, list[Any]]:
     # Beam first: on the starter it fails fast, before the slower Spark job.
     impl.beam_pipeline.run(input_pattern, f"{out}/beam/stats", f"{out}/beam/dead")
-    impl.spark_job.run(spark, input_pattern, f"{out}/spark/stats", f"{out}/spark/dead")
-    return {engine: [impl.results.read_stats(f"{out}/{engine}/stats"),
-                     impl.results.read_dead_letters(f"{out}/{engine}/dead")] for engine in ("beam", "spark")}
+    spark_job.run(spark, input_pattern, f"{out}/spark/stats", f"{out}/spark/dead")
+    return {engine: [results.read_stats(f"{out}/{engine}/stats"),
+                     results.read_dead_letters(f"{out}/{engine}/dead")] for engine in ("beam", "spark")}
 
 
 @pytest.mark.slow
@@ -79,7 +80,7 @@ def test_gcs_paths_on_the_local_emulator(impl: Implementation, spark: SparkSessi
     local_service("gcs")
     from google.api_core.exceptions import Conflict
 
-    client = impl.storage.client()
+    client = storage.client()
     bucket_name = "bootcamp-ex07-tests"
     with contextlib.suppress(Conflict):
         client.create_bucket(bucket_name)
