@@ -25,8 +25,9 @@ _PKG = "exercises.ex11_beam_runners.solution"
 
 
 def run(quick: bool) -> RunResult:
-    from exercises.ex11_beam_runners.solution import baseline, results, runners
-    from exercises.ex11_beam_runners.solution.config import Ex11Settings
+    from exercises.ex11_beam_runners import baseline
+    from exercises.ex11_beam_runners.config import Ex11Settings
+    from exercises.ex11_beam_runners.solution import results, runners
 
     settings = Ex11Settings()
     logging.getLogger("apache_beam").setLevel(logging.ERROR)
@@ -98,8 +99,9 @@ def _measure(argv: list[str]) -> tuple[float, float, str]:
 
 def bench(quick: bool) -> None:
     """Every runner in its own process on the same input; DuckDB's SQL in the same run as the baseline."""
-    from exercises.ex11_beam_runners.solution import baseline, results
-    from exercises.ex11_beam_runners.solution.config import Ex11Settings
+    from exercises.ex11_beam_runners import baseline
+    from exercises.ex11_beam_runners.config import Ex11Settings
+    from exercises.ex11_beam_runners.solution import results
 
     settings = Ex11Settings()
     rows = 20_000 if quick else 300_000

@@ -30,7 +30,7 @@ def run(quick: bool) -> RunResult:
     import importlib
 
     pipeline = importlib.import_module(f"exercises.ex12_side_inputs.{_impl()}.pipeline")
-    config = importlib.import_module(f"exercises.ex12_side_inputs.{_impl()}.config")
+    config = importlib.import_module("exercises.ex12_side_inputs.config")
     console = Console()
     methods = ["side_input"] if quick else ["side_input", "cogroupbykey"]
     reports = {}
@@ -95,7 +95,7 @@ def bench(quick: bool) -> None:
     import importlib
 
     pipeline = importlib.import_module(f"exercises.ex12_side_inputs.{_impl()}.pipeline")
-    config = importlib.import_module(f"exercises.ex12_side_inputs.{_impl()}.config")
+    config = importlib.import_module("exercises.ex12_side_inputs.config")
     report = BenchReport(
         "ex12", "ex12: side-input join vs CoGroupByKey (DirectRunner, same input, counts only)",
         ["scenario", "profiles", "purchases", "side input MB", "side-in s", "CoGBK s", "side-in rows/s",

@@ -30,7 +30,7 @@ def run(quick: bool) -> RunResult:
     """The CSV pipeline on data/ex13; unless quick, the Avro variant on the Avro it wrote, compared."""
     import pyarrow.parquet as pq
 
-    pipeline, config = _module("pipeline"), _module("config")
+    pipeline, config = _module("pipeline"), importlib.import_module("exercises.ex13_beam_schemas.config")
     console = Console()
     root = state_dir() / "ex13" / "run"
     shutil.rmtree(root, ignore_errors=True)

@@ -28,7 +28,7 @@ from typing import Any, ParamSpec, Protocol, TypeVar, cast
 import redis.asyncio as aioredis
 
 from exercises.ex03_stateless_api_k8s.config import ApiSettings
-from exercises.ex03_stateless_api_k8s.solution.models import Book, BookIn
+from exercises.ex03_stateless_api_k8s.models import Book, BookIn
 
 ANY_VERSION = None  # `expected_version=None`: no precondition (If-Match: * or no If-Match on DELETE)
 

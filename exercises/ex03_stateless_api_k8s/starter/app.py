@@ -27,7 +27,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from exercises.ex03_stateless_api_k8s.config import ApiSettings
-from exercises.ex03_stateless_api_k8s.starter.models import Book, BookIn, Page, Problem
+from exercises.ex03_stateless_api_k8s.models import Book, BookIn, Page, Problem
 from exercises.ex03_stateless_api_k8s.starter.store import (
     BookStore,
     NotFoundError,

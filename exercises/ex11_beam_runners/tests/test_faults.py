@@ -14,6 +14,7 @@ import pytest
 from bootcamp.datasets.weblogs import write_csv
 from bootcamp.paths import REPO_ROOT
 from bootcamp.testing.plugin import Implementation
+from exercises.ex11_beam_runners import baseline
 
 
 @pytest.mark.slow
@@ -38,4 +39,4 @@ def test_sigterm_mid_run_then_rerun(impl: Implementation, tmp_path: Path) -> Non
     done = subprocess.run(argv, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     rows = impl.results.read_csv_rows(str(out))
-    assert rows == impl.results.read_db_rows(str(db)) == impl.baseline.query(str(source))
+    assert rows == impl.results.read_db_rows(str(db)) == baseline.query(str(source))

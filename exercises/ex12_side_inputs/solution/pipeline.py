@@ -28,6 +28,7 @@ from apache_beam.metrics.metric import Metrics, MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.pvalue import AsDict, AsIter, AsList, AsSingleton, TaggedOutput
 
+from exercises.ex12_side_inputs.config import Ex12Settings
 from exercises.ex12_side_inputs.records import (
     DeadLetter,
     Enriched,
@@ -41,7 +42,6 @@ from exercises.ex12_side_inputs.records import (
     to_json,
 )
 
-from .config import Ex12Settings
 from .join import enrich, resolve_profiles
 
 NAMESPACE = "ex12"

@@ -13,6 +13,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from bootcamp.paths import DATA_DIR
 from bootcamp.testing.plugin import Implementation
+from exercises.ex12_side_inputs.config import Ex12Settings
 from exercises.ex12_side_inputs.records import parse_profile, parse_promotion, parse_purchase
 
 from .conftest import PROFILES, PROMOTIONS, PURCHASES, Files, write_files
@@ -21,7 +22,7 @@ METHODS = ["side_input", "cogroupbykey"]
 
 
 def run(impl: Any, files: Files, out: Path, method: str) -> Any:
-    settings = impl.config.Ex12Settings(profiles=str(files.profiles), purchases=str(files.purchases),
+    settings = Ex12Settings(profiles=str(files.profiles), purchases=str(files.purchases),
                                         promotions=str(files.promotions), output=str(out), method=method)
     return impl.pipeline.run(settings, ["--runner=DirectRunner"])
 

@@ -27,9 +27,9 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.pvalue import TaggedOutput
 from apache_beam.transforms.combiners import CountCombineFn, MeanCombineFn
 
+from exercises.ex13_beam_schemas.config import Ex13Settings
 from exercises.ex13_beam_schemas.records import CategoryStats, DeadLetter, ProductStats, Review
 
-from .config import Ex13Settings
 from .formats import arrow_schema, avro_schema, csv_header, from_plain, to_csv_line, to_plain
 from .parse import parse_review
 from .transforms import analytics_view, category_stats, product_stats, trusted_reviews

@@ -15,13 +15,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from bootcamp.testing.plugin import Implementation
+from exercises.ex13_beam_schemas.config import Ex13Settings
 from exercises.ex13_beam_schemas.records import ProductStats, Review
 
 from .conftest import BAD_ROWS, data_lines
 
 
 def run(impl: Implementation, **settings: Any) -> Any:
-    return impl.pipeline.run(impl.config.Ex13Settings(**settings), ["--runner=DirectRunner"])
+    return impl.pipeline.run(Ex13Settings(**settings), ["--runner=DirectRunner"])
 
 
 @pytest.fixture
