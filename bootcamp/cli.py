@@ -12,7 +12,8 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Annotated, ParamSpec, TypeVar
 
@@ -162,15 +163,12 @@ def run(
     results: list[tuple[str, str, registry.RunResult, float]] = []
     for manifest in manifests:
         console.rule(f"{manifest.id}: {manifest.title}")
-        started_here = _start_services(manifest.services)
         began = time.monotonic()
-        try:
-            result = manifest.run(quick)
-        except BootcampError as exc:
-            result = registry.RunResult(False, str(exc))
-        finally:
-            for name in started_here:
-                get_service(name).stop()
+        with _services_for(manifest.services):
+            try:
+                result = manifest.run(quick)
+            except BootcampError as exc:
+                result = registry.RunResult(False, str(exc))
         results.append((manifest.id, manifest.title, result, time.monotonic() - began))
     table = Table(title="Results")
     for column in ("exercise", "ok", "what happened", "figures", "seconds"):
@@ -184,19 +182,28 @@ def run(
         raise typer.Exit(1)
 
 
-def _start_services(names: Iterable[str]) -> list[str]:
-    """Start what is not running yet; return the names this call started (to stop them after)."""
+@contextmanager
+def _services_for(names: Iterable[str]) -> Iterator[None]:
+    """Run a block with `names` up and their endpoints in the environment; afterwards stop what this
+    started and restore the environment, so that a service stopped here is never mistaken for an
+    external one by the next exercise of `bootcamp run all`."""
+    saved = dict(os.environ)
     started: list[str] = []
-    for name in names:
-        service = get_service(name)
-        if not (service.external_endpoint() or service.running_endpoint()):
-            with console.status(f"starting {name}"):
-                service.start()
-            started.append(name)
-        # Export the endpoint whether this call started the service or found it running, so the
-        # exercise's code finds it in its environment either way.
-        os.environ.update(service.client_env())
-    return started
+    try:
+        for name in names:
+            service = get_service(name)
+            if not (service.external_endpoint() or service.running_endpoint()):
+                with console.status(f"starting {name}"):
+                    service.start()
+                started.append(name)
+            # Exported whether this call started the service or found it running.
+            os.environ.update(service.client_env())
+        yield
+    finally:
+        for name in reversed(started):
+            get_service(name).stop()
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 @app.command()
@@ -224,12 +231,8 @@ def bench(
 ) -> None:
     """Benchmark an exercise beside its baseline; the last line is JSON."""
     manifest = registry.load(exercise)
-    started_here = _start_services(manifest.services)
-    try:
+    with _services_for(manifest.services):
         manifest.bench(quick)
-    finally:
-        for name in started_here:
-            get_service(name).stop()
 
 
 if __name__ == "__main__":

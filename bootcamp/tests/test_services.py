@@ -111,3 +111,18 @@ def test_a_server_that_never_gets_ready_is_killed_with_its_children(
     with pytest.raises(BootcampError, match="did not become ready"):
         Hanging().start()
     assert not pid_alive(int(child_pid.read_text())), "the server's child outlived it"
+
+
+def test_run_all_restores_the_environment_so_the_next_exercise_starts_its_own_service(
+        isolated: KafkaService) -> None:
+    """`bootcamp run all` stops what one exercise started; the next one must start it again, not take
+    the stale endpoint left in the environment for an external service."""
+    from bootcamp.cli import _services_for
+
+    for _ in range(2):
+        with _services_for(["kafka"]):
+            endpoint = isolated.running_endpoint()
+            assert endpoint is not None, "started for this block"
+            assert os.environ["KAFKA_BOOTSTRAP_SERVERS"] == endpoint
+        assert isolated.status().state == "stopped"
+        assert "KAFKA_BOOTSTRAP_SERVERS" not in os.environ
