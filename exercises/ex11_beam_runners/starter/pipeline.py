@@ -16,6 +16,7 @@ IO is the only part that differs by runner, and only because the DaskRunner need
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -130,15 +131,25 @@ def dead_to_json(dead: DeadLetter) -> str:
 
 
 # -- the database sink -------------------------------------------------------------------------------
+def prepare_database(db_path: str) -> None:
+    """Create the table and switch the file to WAL, once, in the driver before any worker writes.
+
+    Done per worker connection instead, concurrent bundles race for the lock upgrade that a journal-mode
+    change needs, and SQLite answers such a race with "database is locked" at once, without waiting
+    (a wait could deadlock), whatever the busy timeout.
+    """
+    with contextlib.closing(sqlite3.connect(db_path, timeout=60, isolation_level=None)) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")  # persistent: a property of the file from now on
+        conn.execute(f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+            region TEXT NOT NULL, status_class TEXT NOT NULL, requests INTEGER NOT NULL,
+            bytes_sent INTEGER NOT NULL, latency_ms_sum INTEGER NOT NULL, latency_ms_max INTEGER NOT NULL,
+            PRIMARY KEY (region, status_class))""")
+
+
 def connect(db_path: str) -> sqlite3.Connection:
-    """A connection that waits for other writers (multi_processing and Dask workers write at once)."""
-    conn = sqlite3.connect(db_path, timeout=60, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute(f"""CREATE TABLE IF NOT EXISTS {TABLE} (
-        region TEXT NOT NULL, status_class TEXT NOT NULL, requests INTEGER NOT NULL,
-        bytes_sent INTEGER NOT NULL, latency_ms_sum INTEGER NOT NULL, latency_ms_max INTEGER NOT NULL,
-        PRIMARY KEY (region, status_class))""")
-    return conn
+    """A worker's connection: it waits up to 60 s for other writers (multi_processing and Dask workers
+    write at once); the file was prepared by `prepare_database`."""
+    return sqlite3.connect(db_path, timeout=60, isolation_level=None)
 
 
 def upsert(conn: sqlite3.Connection, rows: list[StatsRow]) -> None:
