@@ -6,15 +6,18 @@ and exit code 2; only bugs show a traceback.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import wraps
+from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
@@ -157,29 +160,60 @@ def _platform_requirements() -> list[Requirement]:
 def run(
     exercise: Annotated[str, typer.Argument(help="exNN, or `all`")],
     quick: Annotated[bool, typer.Option(help="small inputs, for demos and `make run`")] = False,
+    result_json: Annotated[Path | None, typer.Option(hidden=True, help="write the result here")] = None,
 ) -> None:
     """Run an exercise end to end on local services, and show what came out."""
-    manifests = registry.built() if exercise == "all" else [registry.load(exercise)]
-    results: list[tuple[str, str, registry.RunResult, float]] = []
-    for manifest in manifests:
-        console.rule(f"{manifest.id}: {manifest.title}")
-        began = time.monotonic()
-        with _services_for(manifest.services):
-            try:
-                result = manifest.run(quick)
-            except BootcampError as exc:
-                result = registry.RunResult(False, str(exc))
-        results.append((manifest.id, manifest.title, result, time.monotonic() - began))
+    if exercise == "all":
+        results = [_run_in_child(manifest, quick) for manifest in registry.built()]
+    else:
+        manifest = registry.load(exercise)
+        results = [_run_here(manifest, quick)]
+        if result_json is not None:
+            exercise_id, result, seconds = results[0]
+            result_json.write_text(json.dumps({"ok": result.ok, "summary": result.summary,
+                                               "figures": result.figures, "seconds": seconds}))
+            return
     table = Table(title="Results")
     for column in ("exercise", "ok", "what happened", "figures", "seconds"):
         table.add_column(column)
-    for exercise_id, _title, result, seconds in results:
+    for exercise_id, result, seconds in results:
         figures = ", ".join(f"{k}={v}" for k, v in result.figures.items())
         table.add_row(exercise_id, "[green]yes[/green]" if result.ok else "[red]no[/red]",
                       result.summary, figures, f"{seconds:.1f}")
     console.print(table)
-    if not all(result.ok for _, _, result, _ in results):
+    if not all(result.ok for _, result, _ in results):
         raise typer.Exit(1)
+
+
+def _run_here(manifest: registry.Exercise, quick: bool) -> tuple[str, registry.RunResult, float]:
+    console.rule(f"{manifest.id}: {manifest.title}")
+    began = time.monotonic()
+    with _services_for(manifest.services):
+        try:
+            result = manifest.run(quick)
+        except BootcampError as exc:
+            result = registry.RunResult(False, str(exc))
+    return manifest.id, result, time.monotonic() - began
+
+
+def _run_in_child(manifest: registry.Exercise, quick: bool) -> tuple[str, registry.RunResult, float]:
+    """One exercise of `run all`, in a fresh interpreter.
+
+    Exercises load libraries with process-wide state (Beam's options registry, gRPC's threads,
+    Spark's JVM gateway, event loops); sharing one interpreter between nine of them makes one's
+    leftovers another's failure, so each gets its own process and reports back in JSON.
+    """
+    began = time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "result.json"
+        argv = [sys.executable, "-m", "bootcamp.cli", "run", manifest.id, "--result-json", str(report)]
+        code = subprocess.call([*argv, "--quick"] if quick else argv, cwd=REPO_ROOT)
+        if report.is_file():
+            data = json.loads(report.read_text())
+            return manifest.id, registry.RunResult(bool(data["ok"]), str(data["summary"]),
+                                                   dict(data["figures"])), float(data["seconds"])
+    return manifest.id, registry.RunResult(False, f"exited with code {code} before reporting"), \
+        time.monotonic() - began
 
 
 @contextmanager

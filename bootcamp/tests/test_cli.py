@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -63,3 +64,17 @@ def test_doctor_names_missing_java_and_the_command_that_gets_it(tmp_path: Path) 
     assert "Traceback" not in result.stdout + result.stderr
     assert "Java 17+" in result.stdout
     assert "apt-get install -y openjdk-17-jre-headless" in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_run_reports_its_result_as_json_for_run_all(tmp_path: Path) -> None:
+    """`run all` runs each exercise in its own interpreter and reads back this report."""
+    report = tmp_path / "result.json"
+    result = bootcamp("run", "ex01", "--quick", "--result-json", str(report))
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    data = json.loads(report.read_text())
+    assert data["ok"] is True
+    assert data["figures"]["in"] == "2000"
+    assert int(data["figures"]["out"]) + int(data["figures"]["dead-lettered"]) == 2000
+    assert data["seconds"] > 0
