@@ -9,7 +9,7 @@ import sqlite3
 
 from apache_beam.io.filesystems import FileSystems
 
-from .pipeline import StatsRow
+from exercises.ex11_beam_runners.records import StatsRow
 
 
 def _parts(directory: str, suffix: str) -> list[str]:

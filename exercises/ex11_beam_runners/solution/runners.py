@@ -21,6 +21,8 @@ from pathlib import Path
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from exercises.ex11_beam_runners.sinks import prepare_database
+
 from . import pipeline as pl
 
 RUNNERS = ("direct-in-memory", "direct-multi-threading", "direct-multi-processing", "bundle-based-direct",
@@ -77,7 +79,7 @@ def run_on(runner: str, input_pattern: str, output_dir: str, db_path: str, *, wo
     options = PipelineOptions(runner_options(runner, workers, dask_address))
     started = time.perf_counter()
     pipeline = beam.Pipeline(options=options)
-    pl.prepare_database(db_path)  # once, before any worker writes (see its docstring)
+    prepare_database(db_path)  # once, before any worker writes (see its docstring)
     pl.build(pipeline, input_pattern, output_dir, db_path, portable_io=runner == "dask")
     result = pipeline.run()
     state = result.wait_until_finish()
@@ -109,7 +111,7 @@ def run_with_options(options: list[str], input_pattern: str, output_dir: str, db
     """Run on whatever runner `options` name (Dataflow, Flink, Spark, Samza via PortableRunner)."""
     started = time.perf_counter()
     pipeline = beam.Pipeline(options=PipelineOptions(options))
-    pl.prepare_database(db_path)
+    prepare_database(db_path)
     pl.build(pipeline, input_pattern, output_dir, db_path)
     state = pipeline.run().wait_until_finish()
     return RunReport(options[0], time.perf_counter() - started, str(state))
