@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bootcamp import exercises as registry
-from bootcamp import requirements
+from bootcamp import parts, requirements
 from bootcamp.errors import BootcampError
 from bootcamp.paths import REPO_ROOT
 from bootcamp.services import all_services, get_service
@@ -135,7 +135,8 @@ def doctor() -> None:
     """What is missing on this machine, and the exact command that gets it."""
     checks: list[tuple[str, Requirement]] = [("platform", req) for req in _platform_requirements()]
     for name in all_services():
-        checks.extend((name, req) for req in get_service(name).requirements())
+        seen = {req.what for _, req in checks}  # a part the platform lists already is not repeated
+        checks.extend((name, req) for req in get_service(name).requirements() if req.what not in seen)
     table = Table(title="Doctor")
     for column in ("for", "needs", "ok", "how to get it"):
         table.add_column(column)
@@ -151,7 +152,10 @@ def _platform_requirements() -> list[Requirement]:
     return [
         Requirement("uv", shutil.which("uv") is not None, "python3 -m pip install uv"),
         Requirement("Python 3.11", sys.version_info[:2] == (3, 11), "uv python install 3.11"),
-        requirements.java(17),  # the Pub/Sub emulator, Spark and Flink run on it
+        requirements.java(17),  # Kafka, the Pub/Sub emulator, Spark and Flink run on it
+        requirements.maven(),
+        requirements.go(),
+        *(part.requirement() for part in parts.all_parts().values()),
     ]
 
 

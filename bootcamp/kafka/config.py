@@ -62,11 +62,13 @@ def client_config(
 
 
 def consumer_group_config(settings: KafkaSettings | None = None) -> dict[str, Any]:
-    """Group-membership timings: short locally, librdkafka's defaults elsewhere.
+    """Group-membership timings: a short session locally, librdkafka's defaults elsewhere.
 
-    The local broker (tansu) makes a joining member wait about session.timeout.ms / 2, so the local
-    profile shortens the session to 6 s with a 1 s heartbeat. Against a real cluster the defaults
-    (45 s session, 3 s heartbeat) are the right trade-off between failover time and false evictions.
+    A member that dies without leaving (SIGKILL, a lost machine) keeps its partitions until the
+    broker has not heard from it for `session.timeout.ms`. Locally, where the course kills members on
+    purpose, a 6 s session (the broker's minimum, `group.min.session.timeout.ms`) with a 1 s heartbeat
+    keeps failover quick. Against a real cluster the defaults (45 s session, 3 s heartbeat) are the
+    right trade-off between failover time and false evictions on a slow network or a long GC pause.
     """
     if is_local(settings):
         return {"session.timeout.ms": 6000, "heartbeat.interval.ms": 1000}

