@@ -174,11 +174,16 @@ class LambdaEmulator:
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
         """Invoke the function with `event`; its result, or FunctionError if it raised."""
         response = httpx.post(self.url, content=json.dumps(event), timeout=self.timeout_s + 10)
-        response.raise_for_status()
-        payload: dict[str, Any] = response.json() if response.content else {}
-        if response.headers.get("X-Amz-Function-Error") or (
-                isinstance(payload, dict) and {"errorType", "errorMessage"} <= payload.keys()):
+        try:
+            payload: dict[str, Any] = response.json() if response.content else {}
+        except ValueError:
+            response.raise_for_status()
+            raise
+        # A handler's exception comes back as 200 with an error payload; a failed init (say, a
+        # module missing from the package) as 502 with the same shape.
+        if isinstance(payload, dict) and {"errorType", "errorMessage"} <= payload.keys():
             raise FunctionError(payload)
+        response.raise_for_status()
         return payload
 
     def log_tail(self, lines: int = 5) -> str:
