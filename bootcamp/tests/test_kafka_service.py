@@ -115,7 +115,8 @@ def test_the_sasl_plain_listener_takes_its_users_and_refuses_others(kafka_bootst
     sasl = KafkaService().sasl_endpoint()
     if KafkaService().running_endpoint() != kafka_bootstrap:
         pytest.skip("KAFKA_BOOTSTRAP_SERVERS names an external cluster: its SASL listener is not ours")
-    assert sasl and sasl != kafka_bootstrap
+    assert sasl
+    assert sasl != kafka_bootstrap
     assert _produce_with(sasl, SASL_USERNAME, SASL_PASSWORD) is None
     assert _produce_with(sasl, EVENT_HUBS_USERNAME, EVENT_HUBS_CONNECTION_STRING) is None
     refused = _produce_with(sasl, SASL_USERNAME, "not-the-password")

@@ -38,7 +38,8 @@ def test_a_zipped_handler_answers_invocations_and_reports_its_errors(tmp_path: P
         second = function.invoke({"n": 2})
         with pytest.raises(FunctionError) as failed:
             function.invoke({"fail": True})
-    assert first["echo"] == {"n": 1} and second["echo"] == {"n": 2}
+    assert first["echo"] == {"n": 1}
+    assert second["echo"] == {"n": 2}
     assert first["request_id"] != second["request_id"], "each invocation has its own request id"
     assert 0 < first["remaining_ms"] <= 10_000, "the function's timeout reaches the context"
     assert first["site"] is False, "the runtime starts without site-packages"
