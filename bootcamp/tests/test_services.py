@@ -59,7 +59,7 @@ def test_a_taken_port_is_one_clear_error(isolated: KafkaService, monkeypatch: py
 def test_a_recycled_pid_is_never_signalled(isolated: KafkaService) -> None:
     """A state file naming a live process that is not ours (here: this test) is ignored."""
     isolated.state_path.write_text(
-        f'{{"pid": {os.getpid()}, "port": 1, "endpoint": "127.0.0.1:1", "program": "/bin/not-tansu"}}')
+        f'{{"pid": {os.getpid()}, "port": 1, "endpoint": "127.0.0.1:1", "program": "/bin/not-the-broker"}}')
     assert isolated.status().state == "stopped"
     assert isolated.stop() is False
     assert pid_alive(os.getpid())
