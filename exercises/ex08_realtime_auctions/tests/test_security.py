@@ -11,13 +11,14 @@ import asyncpg
 import httpx
 import pytest
 
+from .. import accounts
 from ..harness import Instance
 from .conftest import PASSWORD, Api, new_username, signed_up
 
 
 # -- passwords ---------------------------------------------------------------------------------------
 def test_passwords_are_argon2id_salted_and_verified(impl: Any) -> None:
-    passwords = impl.security.make_passwords(time_cost=1, memory_kib=8192, parallelism=1)
+    passwords = accounts.make_passwords(time_cost=1, memory_kib=8192, parallelism=1)
     first = impl.security.hash_password(passwords, "correct horse battery")
     second = impl.security.hash_password(passwords, "correct horse battery")
     assert first.startswith("$argon2id$v=19$m=8192,t=1,p=1$")
@@ -29,8 +30,8 @@ def test_passwords_are_argon2id_salted_and_verified(impl: Any) -> None:
 
 
 def test_the_default_cost_is_rfc_9106s_profile_and_old_hashes_are_flagged(impl: Any) -> None:
-    default = impl.security.make_passwords()
-    cheap = impl.security.make_passwords(time_cost=1, memory_kib=8192, parallelism=1)
+    default = accounts.make_passwords()
+    cheap = accounts.make_passwords(time_cost=1, memory_kib=8192, parallelism=1)
     assert impl.security.hash_password(default, "x" * 12).startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     assert impl.security.needs_rehash(default, impl.security.hash_password(cheap, "x" * 12))
 
