@@ -216,7 +216,7 @@ def create_app(settings: Settings | None = None, impl_name: str | None = None  #
         if user_id is None:
             raise HTTPException(409, "that user name is taken")
         await queries.login_succeeded(pool, username=body.username, user_id=user_id,
-                                      client_ip=client_address(request))
+                                      client_ip=client_address(request, settings.trusted_proxy_hops))
         return await start_session(pool, response, user_id, body.username)
 
     @app.post("/api/login")
@@ -227,7 +227,7 @@ def create_app(settings: Settings | None = None, impl_name: str | None = None  #
         failure until it succeeds), so parallel guesses from one address get no more checks than
         sequential ones; see `sql/logins.sql` for the three limits.
         """
-        client_ip = client_address(request)
+        client_ip = client_address(request, settings.trusted_proxy_hops)
         who = {"username": body.username, "client_ip": client_ip}
         gate = await queries.login_gate(pool, **who, **limits.query_args())
         refusal = accounts.login_refusal(gate, limits)
@@ -391,13 +391,20 @@ async def _drain(websocket: WebSocket) -> None:
                 return
 
 
-def client_address(request: Request) -> str:
-    """The client's address: the socket's peer, or what a trusted proxy says it is.
+def client_address(request: Request, trusted_hops: int = 0) -> str:
+    """The client's address, for login throttling: never a value the client alone chose.
 
-    uvicorn (`--proxy-headers`) replaces the peer with `X-Forwarded-For`'s only when the peer is in
-    `FORWARDED_ALLOW_IPS` (127.0.0.1 by default; the load balancer in the cloud). Any other client's
-    `X-Forwarded-For` is ignored, so a forged header cannot pick a fresh throttling counter.
+    With `trusted_hops` N > 0 (N proxies in front, each appending the address it saw to
+    X-Forwarded-For), the N-th entry from the right: entries left of it are whatever the client sent.
+    A request with fewer entries did not come through the proxies, so its socket peer is used. With
+    0, the socket peer, which uvicorn (`--proxy-headers`) replaces with X-Forwarded-For's only when
+    the peer is in FORWARDED_ALLOW_IPS (127.0.0.1 by default).
     """
+    if trusted_hops:
+        entries = [e.strip() for e in ",".join(request.headers.getlist("x-forwarded-for")).split(",")]
+        entries = [e for e in entries if e]
+        if len(entries) >= trusted_hops:
+            return entries[-trusted_hops]
     return request.client.host if request.client else "unknown"
 
 

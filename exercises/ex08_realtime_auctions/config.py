@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     login_account_max_failures: int = Field(default=100, gt=0)
     login_account_window_s: int = Field(default=3600, gt=0)
     login_max_failures_per_ip: int = Field(default=50, gt=0)
+    # The client address behind N proxies that each append to X-Forwarded-For: the N-th entry from
+    # the right (a Google external Application Load Balancer appends "<client>, <its own address>":
+    # 2). 0 trusts no header: the socket's peer (uvicorn's FORWARDED_ALLOW_IPS aside).
+    trusted_proxy_hops: int = Field(default=0, ge=0)
     # Fan-out: events a slow watcher may fall behind before it is told to reconnect and catch up.
     watcher_queue_size: int = Field(default=256, gt=0)
     # Apply pending migrations at start-up (handy locally; in the cloud run them as a release step).

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from .. import accounts
+from ..app import client_address
 from ..harness import Instance
 from .conftest import PASSWORD, Api, new_username, signed_up
 
@@ -309,6 +310,21 @@ def test_a_distributed_attack_soft_locks_the_account_but_not_for_its_owner(
     # ...while the owner, from an address the account has logged in from, still gets in.
     assert Api(instances[1].url).login(victim or "").status_code == 200, (
         "the account-wide limit locked the owner out")
+
+
+@pytest.mark.parametrize(("hops", "header", "expected"), [
+    (0, "203.0.113.9", "192.0.2.1"),  # no proxy trusted: the socket's peer, whatever the header says
+    (2, "203.0.113.9, 198.51.100.7, 34.1.2.3", "198.51.100.7"),  # the load balancer's client entry
+    (2, "198.51.100.7, 34.1.2.3", "198.51.100.7"),
+    (2, "34.1.2.3", "192.0.2.1"),  # too few entries: it did not come through the proxies
+    (1, "203.0.113.9, 198.51.100.7", "198.51.100.7"),
+])
+def test_the_client_address_comes_only_from_trusted_proxies(hops: int, header: str, expected: str) -> None:
+    from starlette.requests import Request
+
+    request = Request({"type": "http", "client": ("192.0.2.1", 5000),
+                       "headers": [(b"x-forwarded-for", header.encode())]})
+    assert client_address(request, hops) == expected
 
 
 def test_other_accounts_are_not_affected_by_an_attack_on_one(instances: list[Instance]) -> None:
