@@ -133,6 +133,68 @@ WAITING_ON_LOCKS = ("SELECT count(*) >= {n} FROM pg_stat_activity WHERE datname 
                     "AND wait_event_type = 'Lock'")
 
 
+def test_bids_queued_on_the_row_lock_are_rechecked_against_the_one_that_won(impl: Any, quiet_db: str
+                                                                           ) -> None:
+    """Eight equal bids all arrive while a third connection holds the item's row, so all of them
+    read the same old price; when it is released exactly one may win. A price checked against what
+    the bid first read (a snapshot, a SELECT before the UPDATE) lets them all through: a lost update."""
+    async def scenario() -> tuple[list[str], int]:
+        (item_id,), bidders = await seed(quiet_db, 8)
+        blocker = await asyncpg.connect(quiet_db)
+        conns = [await asyncpg.connect(quiet_db) for _ in bidders]
+        try:
+            lock = blocker.transaction()
+            await lock.start()
+            await blocker.execute("SELECT 1 FROM items WHERE id = $1 FOR UPDATE", item_id)
+
+            async def one(conn: asyncpg.Connection, bidder: int) -> str:
+                try:
+                    await impl.auctions.place_bid(conn, item_id, bidder, 1000)
+                except impl.auctions.BidRejectedError as exc:
+                    return str(exc.reason)
+                return "accepted"
+
+            tasks = [asyncio.create_task(one(c, b)) for c, b in zip(conns, bidders, strict=True)]
+            await _until(blocker, WAITING_ON_LOCKS.format(n=len(bidders)), "every bid to queue on the row")
+            await lock.rollback()
+            outcomes = list(await asyncio.gather(*tasks))
+            count = await blocker.fetchval("SELECT count(*) FROM bids WHERE item_id = $1", item_id)
+            return outcomes, count
+        finally:
+            for c in (blocker, *conns):
+                await c.close()
+
+    outcomes, count = asyncio.run(scenario())
+    assert (outcomes.count("accepted"), count) == (1, 1), (
+        f"lost update: {outcomes.count('accepted')} of 8 equal bids queued on the row lock were accepted "
+        f"({count} stored); the price must be re-checked after the lock wait, in the UPDATE's WHERE")
+    assert set(outcomes) == {"accepted", "too_low"}
+
+
+def test_a_bid_must_beat_the_current_price_by_the_minimum_increment(impl: Any, quiet_db: str) -> None:
+    async def scenario() -> list[tuple[int, str, int | None]]:
+        (item_id,), (first, second) = await seed(quiet_db, 2)  # starting 1000, increment 100
+        conn = await asyncpg.connect(quiet_db)
+        outcomes: list[tuple[int, str, int | None]] = []
+        try:
+            for bidder, amount in ((first, 999), (first, 1000), (second, 1000), (second, 1099),
+                                   (second, 1100)):
+                try:
+                    await impl.auctions.place_bid(conn, item_id, bidder, amount)
+                    outcomes.append((amount, "accepted", None))
+                except impl.auctions.BidRejectedError as exc:
+                    outcomes.append((amount, str(exc.reason), exc.minimum_cents))
+        finally:
+            await conn.close()
+        return outcomes
+
+    outcomes = asyncio.run(scenario())
+    assert outcomes == [(999, "too_low", 1000), (1000, "accepted", None), (1000, "too_low", 1100),
+                        (1099, "too_low", 1100), (1100, "accepted", None)], (
+        f"a bid below the starting price, or below the current price plus the minimum increment, was "
+        f"accepted (or refused with the wrong minimum): {outcomes}")
+
+
 def test_the_seller_cannot_bid_on_their_own_item(impl: Any, quiet_db: str) -> None:
     """The rule lives in the bid statement itself, so no caller can skip it; whatever the amount."""
     async def scenario() -> list[str]:
