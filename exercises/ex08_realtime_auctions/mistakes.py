@@ -51,6 +51,16 @@ MISTAKES: list[Mistake] = [
         tests=("tests/test_concurrency.py::test_a_bid_sent_after_the_end_is_refused_even_in_an_older_transaction",),
     ),
     Mistake(
+        name="end-compared-with-the-lock-grant",
+        lesson="`clock_timestamp()` is evaluated when the row lock is granted: a bid that arrived before "
+               "the end but queued behind others is refused, though it was in time.",
+        file="sql/bids.sql",
+        old="       AND ends_at > statement_timestamp()\n",
+        new="       AND ends_at > clock_timestamp()\n",
+        expect="waited on the row lock was refused",
+        tests=("tests/test_concurrency.py::test_a_bid_that_arrived_before_the_end_is_judged_by_its_arrival",),
+    ),
+    Mistake(
         name="retry-replayed-only-before-the-attempt",
         lesson="The idempotency key is looked up only before the bid: a retry that waited on the row lock "
                "behind its own original is refused as too low, and the client cannot tell it won.",
