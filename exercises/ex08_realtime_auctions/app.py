@@ -12,7 +12,9 @@ import asyncio
 import contextlib
 import importlib
 import logging
+import math
 import os
+import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response, WebSocket
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response, WebSocket
 from fastapi import Path as PathParam
 from fastapi.encoders import jsonable_encoder
 from fastapi.middleware.cors import CORSMiddleware
@@ -30,7 +32,10 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 from starlette.websockets import WebSocketDisconnect
 
+from . import accounts
 from .config import Settings
+from .db import create_pool, load_queries
+from .domain import REJECT_STATUS, BidRejectedError
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +59,14 @@ class Impl:
         self.security: Any = importlib.import_module(f"{package}.security")
         self.migrate: Any = importlib.import_module(f"{package}.migrate")
         self.realtime: Any = importlib.import_module(f"{package}.realtime")
-        self.db: Any = importlib.import_module(f"{package}.db")
+        self.queries: Any = load_queries(Path(str(self.auctions.__file__)).resolve().parent / "sql")
 
 
 # The session cookie and the CSRF header are part of the HTTP contract, not of an implementation.
-SESSION_COOKIE = "auction_session"
-CSRF_HEADER = "X-CSRF-Token"
+SESSION_COOKIE = accounts.SESSION_COOKIE
+CSRF_HEADER = accounts.CSRF_HEADER
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")  # visible ASCII, as stored (see migration 0004)
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' ws: wss:; "
     "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
@@ -116,16 +123,15 @@ Pool = Annotated[asyncpg.Pool, Depends(pool_of)]
 async def current_user(request: Request, pool: Pool) -> User:
     impl: Impl = request.app.state.impl
     token = request.cookies.get(SESSION_COOKIE)
-    digest = impl.security.token_digest(token) if token else None
-    row = await impl.db.queries.session_user(pool, token_hash=digest) if digest else None
+    digest = accounts.token_digest(token) if token else None
+    row = await impl.queries.session_user(pool, token_hash=digest) if digest else None
     if row is None:
         raise HTTPException(401, "log in first")
     return User(row["id"], row["username"], row["csrf_token"])
 
 async def acting_user(request: Request, user: Annotated[User, Depends(current_user)]) -> User:
     """A logged-in user making a state-changing request: the CSRF token must come back."""
-    impl: Impl = request.app.state.impl
-    if not impl.security.csrf_matches(user.csrf_token, request.headers.get(CSRF_HEADER)):
+    if not accounts.csrf_matches(user.csrf_token, request.headers.get(CSRF_HEADER)):
         raise HTTPException(403, "missing or wrong CSRF token")
     return user
 
@@ -138,9 +144,15 @@ def create_app(settings: Settings | None = None, impl_name: str | None = None  #
     """Build the app (routes in one place); `uvicorn --factory ...app:create_app` calls this."""
     settings = settings or Settings()
     impl = Impl(impl_name)
-    security, auctions, queries = impl.security, impl.auctions, impl.db.queries
-    passwords = security.make_passwords(settings.argon2_time_cost, settings.argon2_memory_kib,
+    security, auctions, queries = impl.security, impl.auctions, impl.queries
+    passwords = accounts.make_passwords(settings.argon2_time_cost, settings.argon2_memory_kib,
                                         settings.argon2_parallelism)
+    limits = accounts.LoginLimits(
+        free_attempts=settings.login_max_failures, backoff_base_s=settings.login_backoff_base_s,
+        backoff_max_s=settings.login_backoff_max_s, window_s=float(settings.login_window_s),
+        account_max_failures=settings.login_account_max_failures,
+        account_window_s=float(settings.login_account_window_s),
+        address_max_failures=settings.login_max_failures_per_ip)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -150,12 +162,13 @@ def create_app(settings: Settings | None = None, impl_name: str | None = None  #
                 await impl.migrate.apply_migrations(conn)
             finally:
                 await conn.close()
-        pool = await impl.db.create_pool(settings.database_url, settings.pool_min_size,
+        pool = await create_pool(settings.database_url, settings.pool_min_size,
                                          settings.pool_max_size)
         hub = impl.realtime.Hub(settings.database_url, settings.watcher_queue_size)
         await hub.start()
         app.state.pool, app.state.hub = pool, hub
-        closer = asyncio.create_task(_close_loop(pool, settings, auctions, queries))
+        closer = asyncio.create_task(_close_loop(pool, limits, settings.close_interval_s, auctions,
+                                                 queries))
         try:
             yield
         finally:
@@ -186,7 +199,7 @@ def create_app(settings: Settings | None = None, impl_name: str | None = None  #
 
     async def start_session(pool: asyncpg.Pool, response: Response, user_id: int, username: str
                             ) -> dict[str, Any]:
-        session = security.new_session()
+        session = accounts.new_session()
         await queries.create_session(pool, token_hash=session.token_hash, user_id=user_id,
                                      csrf_token=session.csrf_token, ttl_s=float(settings.session_ttl_s))
         response.set_cookie(SESSION_COOKIE, session.token, max_age=settings.session_ttl_s,
@@ -196,31 +209,45 @@ def create_app(settings: Settings | None = None, impl_name: str | None = None  #
 
     # -- accounts ------------------------------------------------------------------------------
     @app.post("/api/signup", status_code=201)
-    async def signup(body: Credentials, response: Response, pool: Pool) -> dict[str, Any]:
-        password_hash = await security.hash_password_async(passwords, body.password)
+    async def signup(body: Credentials, request: Request, response: Response, pool: Pool
+                     ) -> dict[str, Any]:
+        password_hash = await asyncio.to_thread(security.hash_password, passwords, body.password)
         user_id = await queries.create_user(pool, username=body.username, password_hash=password_hash)
         if user_id is None:
             raise HTTPException(409, "that user name is taken")
+        await queries.login_succeeded(pool, username=body.username, user_id=user_id,
+                                      client_ip=client_address(request, settings.trusted_proxy_hops))
         return await start_session(pool, response, user_id, body.username)
 
     @app.post("/api/login")
     async def login(body: Credentials, request: Request, response: Response, pool: Pool) -> dict[str, Any]:
-        client_ip = request.client.host if request.client else "unknown"
-        counts = await queries.recent_login_failures(pool, username=body.username, client_ip=client_ip,
-                                                     window_s=float(settings.login_window_s))
-        if not security.login_allowed(counts["by_user"], counts["by_ip"], settings.login_max_failures,
-                                      settings.login_max_failures_per_ip):
-            raise HTTPException(429, "too many failed logins; try again later",
-                                headers={"Retry-After": str(settings.login_window_s)})
+        """Check a password, unless the throttle says this (account, address) must wait first.
+
+        The attempt is reserved in the database before the password is checked (and counts as a
+        failure until it succeeds), so parallel guesses from one address get no more checks than
+        sequential ones; see `sql/logins.sql` for the three limits.
+        """
+        client_ip = client_address(request, settings.trusted_proxy_hops)
+        who = {"username": body.username, "client_ip": client_ip}
+        gate = await queries.login_gate(pool, **who, **limits.query_args())
+        refusal = accounts.login_refusal(gate, limits)
+        if refusal is None and await queries.take_login_attempt(
+                pool, **who, free=limits.free_attempts, base_s=limits.backoff_base_s,
+                max_s=limits.backoff_max_s, window_s=limits.window_s) is None:
+            gate = await queries.login_gate(pool, **who, **limits.query_args())
+            refusal = accounts.Refusal("too many failed logins from this address; try again later",
+                                       max(1, math.ceil(gate["blocked_s"] or 0)))
+        if refusal is not None:
+            raise HTTPException(429, refusal.detail, headers={"Retry-After": str(refusal.retry_after_s)})
         row = await queries.user_by_name(pool, username=body.username)
         stored = row["password_hash"] if row else None
-        if not await security.verify_password_async(passwords, stored, body.password):
-            await queries.record_login_failure(pool, username=body.username, client_ip=client_ip)
+        if not await asyncio.to_thread(security.verify_password, passwords, stored, body.password):
+            await queries.record_login_failure(pool, **who)
             raise HTTPException(401, "wrong user name or password")
         assert row is not None
-        await queries.clear_login_failures(pool, username=body.username)
+        await queries.login_succeeded(pool, **who, user_id=row["id"])
         if security.needs_rehash(passwords, row["password_hash"]):
-            new_hash = await security.hash_password_async(passwords, body.password)
+            new_hash = await asyncio.to_thread(security.hash_password, passwords, body.password)
             await queries.set_password_hash(pool, user_id=row["id"], password_hash=new_hash)
         return await start_session(pool, response, row["id"], row["username"])
 
@@ -228,7 +255,7 @@ def create_app(settings: Settings | None = None, impl_name: str | None = None  #
     async def logout(request: Request, user: Actor, pool: Pool) -> Response:
         del user
         token = request.cookies.get(SESSION_COOKIE, "")
-        await queries.delete_session(pool, token_hash=security.token_digest(token))
+        await queries.delete_session(pool, token_hash=accounts.token_digest(token))
         response = Response(status_code=204)
         response.delete_cookie(SESSION_COOKIE, path="/", httponly=True,
                                samesite=settings.cookie_samesite, secure=settings.cookie_secure)
@@ -278,15 +305,19 @@ def create_app(settings: Settings | None = None, impl_name: str | None = None  #
         return {"id": item_id}
 
     @app.post("/api/items/{item_id}/bids", status_code=201)
-    async def bid(item_id: Annotated[int, PathParam(gt=0)], body: NewBid, user: Actor, pool: Pool
+    async def bid(item_id: Annotated[int, PathParam(gt=0)], body: NewBid, user: Actor, pool: Pool,
+                  idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER)] = None
                   ) -> dict[str, Any]:
+        """201 with the bid; with an `Idempotency-Key`, a retry gets the same 201 and body again."""
+        if idempotency_key is not None and not IDEMPOTENCY_KEY.match(idempotency_key):
+            raise HTTPException(422, f"{IDEMPOTENCY_HEADER} must be 1 to 128 visible ASCII characters")
         async with pool.acquire() as conn:
             try:
-                placed = await auctions.place_bid(conn, item_id, user.id, body.amount_cents)
-            except auctions.BidRejectedError as exc:
-                status = {"not_found": 404, "own_item": 403, "closed": 409, "too_low": 409}[exc.reason]
-                raise HTTPException(status, {"reason": exc.reason, "minimum_cents": exc.minimum_cents}
-                                    ) from exc
+                placed = await auctions.place_bid(conn, item_id, user.id, body.amount_cents,
+                                                  idempotency_key)
+            except BidRejectedError as exc:
+                raise HTTPException(REJECT_STATUS[exc.reason],
+                                    {"reason": exc.reason, "minimum_cents": exc.minimum_cents}) from exc
         return {"id": placed.id, "item_id": placed.item_id, "amount_cents": placed.amount_cents,
                 "bidder": placed.bidder}
 
@@ -360,9 +391,27 @@ async def _drain(websocket: WebSocket) -> None:
                 return
 
 
-async def _close_loop(pool: asyncpg.Pool, settings: Settings, auctions: Any, queries: Any) -> None:
+def client_address(request: Request, trusted_hops: int = 0) -> str:
+    """The client's address, for login throttling: never a value the client alone chose.
+
+    With `trusted_hops` N > 0 (N proxies in front, each appending the address it saw to
+    X-Forwarded-For), the N-th entry from the right: entries left of it are whatever the client sent.
+    A request with fewer entries did not come through the proxies, so its socket peer is used. With
+    0, the socket peer, which uvicorn (`--proxy-headers`) replaces with X-Forwarded-For's only when
+    the peer is in FORWARDED_ALLOW_IPS (127.0.0.1 by default).
+    """
+    if trusted_hops:
+        entries = [e.strip() for e in ",".join(request.headers.getlist("x-forwarded-for")).split(",")]
+        entries = [e for e in entries if e]
+        if len(entries) >= trusted_hops:
+            return entries[-trusted_hops]
+    return request.client.host if request.client else "unknown"
+
+
+async def _close_loop(pool: asyncpg.Pool, limits: accounts.LoginLimits, interval_s: float,
+                      auctions: Any, queries: Any) -> None:
     """Close due auctions on every instance (SKIP LOCKED makes concurrent closers safe), and once a
-    minute drop expired sessions and login failures older than the throttling window."""
+    minute drop expired sessions and login throttling state older than its windows."""
     warned = False
     housekeeping_at = 0.0
     while True:
@@ -371,7 +420,8 @@ async def _close_loop(pool: asyncpg.Pool, settings: Settings, auctions: Any, que
                 await auctions.close_due_auctions(conn)
                 if time.monotonic() >= housekeeping_at:
                     await queries.delete_expired_sessions(conn)
-                    await queries.delete_old_login_failures(conn, window_s=float(settings.login_window_s))
+                    await queries.delete_old_login_state(conn, window_s=limits.window_s,
+                                                         account_window_s=limits.account_window_s)
                     housekeeping_at = time.monotonic() + 60
         except NotImplementedError as exc:
             if not warned:
@@ -379,4 +429,4 @@ async def _close_loop(pool: asyncpg.Pool, settings: Settings, auctions: Any, que
                 warned = True
         except (OSError, asyncpg.PostgresError) as exc:
             log.warning("closing due auctions failed (will retry): %s", exc)
-        await asyncio.sleep(settings.close_interval_s)
+        await asyncio.sleep(interval_s)

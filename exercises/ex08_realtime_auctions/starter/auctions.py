@@ -2,62 +2,37 @@
 
 A bid is accepted only if it beats the current highest by the minimum increment (or meets the
 starting price when there is none), the bidder is not the seller, and it arrives before the end
-time. All of that is ONE conditional UPDATE of the item's row (see `sql/bids.sql`): the row lock
-serialises concurrent bids, and the re-check after the lock wait means no bid ever overwrites a
-higher one (no lost update), with no application-level lock and no retry loop.
-
-An auction closes at its end time: `close_due_auctions` flips due items to `closed` and records the
-leader as the winner, in the same statement, skipping rows an in-flight bid holds.
+time: ONE conditional UPDATE of the item's row (`sql/bids.sql`), whose row lock serialises
+concurrent bids and whose re-check after the lock wait means no bid overwrites a higher one.
+An idempotency key makes a retry return the bid it placed the first time instead of a refusal.
+An auction closes at its end time, once, with the leader as winner (`close_due_auctions`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any
 
 import asyncpg
 
-from .db import queries  # noqa: F401 - you will need it
+from ..db import load_queries
+from ..domain import Bid, BidRejectedError, ClosedAuction, bid_from_row  # noqa: F401 - you will need them
 
-CHANNEL = "auction_events"
-
-RejectReason = Literal["not_found", "own_item", "closed", "too_low"]
-
-
-@dataclass(frozen=True)
-class Bid:
-    id: int
-    item_id: int
-    bidder_id: int
-    bidder: str
-    amount_cents: int
-    created_at: datetime
+queries = load_queries(Path(__file__).resolve().parent / "sql")
 
 
-@dataclass(frozen=True)
-class ClosedAuction:
-    item_id: int
-    winner_id: int | None
-    winner: str | None
-    amount_cents: int | None
+async def place_bid(conn: asyncpg.Connection, item_id: int, bidder_id: int, amount_cents: int,
+                    idempotency_key: str | None = None) -> Bid:
+    """Place a bid, or raise `BidRejectedError`. Safe under any number of concurrent callers.
 
-
-class BidRejectedError(Exception):
-    """The database refused the bid; `reason` says why, `minimum_cents` what would be accepted."""
-
-    def __init__(self, reason: RejectReason, minimum_cents: int | None = None) -> None:
-        super().__init__(reason if minimum_cents is None else f"{reason}: minimum {minimum_cents} cents")
-        self.reason: RejectReason = reason
-        self.minimum_cents = minimum_cents
-
-
-async def place_bid(conn: asyncpg.Connection, item_id: int, bidder_id: int, amount_cents: int) -> Bid:
-    """Place a bid, or raise `BidRejectedError`. Safe under any number of concurrent callers."""
+    With an `idempotency_key`, a retry of the same request returns the bid it placed, however the
+    original and the retry interleave; the same key with another item or amount is `key_reused`.
+    """
     raise NotImplementedError(
         'place_bid: run queries.place_bid (write that conditional UPDATE in '
         'sql/bids.sql first); if no row came back, read queries.bid_context and raise'
-        ' BidRejectedError with the reason'
+        ' BidRejectedError with the reason; with an idempotency key, answer a retry '
+        'with the bid queries.bid_by_key finds (before and after the attempt)'
     )
 
 

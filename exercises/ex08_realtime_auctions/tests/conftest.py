@@ -20,6 +20,10 @@ import pytest
 from ..harness import Instance, create_database, drop_database, start_instances, stop_instance
 
 PASSWORD = "correct horse battery"
+# A login back-off that starts at 30 s (the service's default is 1 s), so that a throttled address
+# stays throttled for the whole of a test however slow the machine; tests that need the wait to end
+# expire it in the database instead of sleeping.
+INSTANCE_ENV = {"AUCTION_LOGIN_BACKOFF_BASE_S": "30"}
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +62,7 @@ def instances(database: str, pytestconfig: pytest.Config, tmp_path_factory: pyte
     """Two app instances on one database, as behind a load balancer."""
     log_dir = tmp_path_factory.mktemp("ex08-servers")
     impl = pytestconfig.getoption("--impl")
-    started = start_instances(database, impl, log_dir)
+    started = start_instances(database, impl, log_dir, **INSTANCE_ENV)
     try:
         yield started
     finally:
@@ -74,8 +78,11 @@ def raise_if_not_implemented(response: httpx.Response) -> None:
 class Api:
     """One browser-like user: a cookie jar, the CSRF token, and the calls the page makes."""
 
-    def __init__(self, base_url: str) -> None:
-        self.http = httpx.Client(base_url=base_url, timeout=15,
+    def __init__(self, base_url: str, local_address: str | None = None) -> None:
+        """`local_address` binds the client's socket (e.g. 127.0.0.2: all of 127/8 is loopback), so
+        the server sees another client address without trusting any header."""
+        transport = httpx.HTTPTransport(local_address=local_address) if local_address else None
+        self.http = httpx.Client(base_url=base_url, timeout=15, transport=transport,
                                  event_hooks={"response": [raise_if_not_implemented]})
         self.csrf: str | None = None
         self.username: str | None = None
@@ -106,8 +113,13 @@ class Api:
         item_id: int = response.json()["id"]
         return item_id
 
-    def bid(self, item_id: int, amount: int) -> httpx.Response:
-        return self.send("POST", f"/api/items/{item_id}/bids", {"amount_cents": amount})
+    def bid(self, item_id: int, amount: int, key: str | None = None) -> httpx.Response:
+        """Bid; `key` is sent as the Idempotency-Key header."""
+        headers = {"X-CSRF-Token": self.csrf} if self.csrf else {}
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        return self.http.post(f"/api/items/{item_id}/bids", json={"amount_cents": amount},
+                              headers=headers)
 
     def item(self, item_id: int) -> dict[str, Any]:
         response = self.http.get(f"/api/items/{item_id}")

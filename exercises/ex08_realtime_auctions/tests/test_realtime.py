@@ -64,7 +64,8 @@ def test_watchers_of_another_item_hear_nothing_and_rejected_bids_are_not_pushed(
         assert bidder.bid(watched, 10).status_code == 409  # too low: no event
         assert bidder.bid(watched, 3000).status_code == 201
         event = receive(ws)
-        assert (event["type"], event["item_id"], event["amount_cents"]) == ("bid", watched, 3000)
+        assert (event["type"], event["item_id"], event["amount_cents"]) == ("bid", watched, 3000), (
+            f"a refused bid, or another item's, was pushed to this item's watchers: {event}")
 
 
 def test_the_close_and_its_winner_are_pushed_to_every_instance(instances: list[Instance]) -> None:
@@ -151,7 +152,8 @@ def test_the_hub_routes_by_item_drops_garbage_and_resyncs_a_slow_watcher(impl: A
         hub.unsubscribe(one)
         for n in (2, 3, 4):  # two's queue (size 2) already holds bid 1: it overflows
             hub.dispatch(json.dumps({"type": "bid", "item_id": 1, "bid_id": n}))
-        assert (await two.get())["type"] == "resync"
+        assert (await two.get())["type"] == "resync", (
+            "a watcher whose queue overflowed was not told to resync: it silently lost events")
         assert two.queue.empty()
         assert hub.resyncs == 1
         assert hub.watcher_count == 1  # only `other` is left

@@ -25,20 +25,3 @@ DELETE FROM sessions WHERE token_hash = :token_hash;
 
 -- name: delete_expired_sessions!
 DELETE FROM sessions WHERE expires_at <= now();
-
--- name: recent_login_failures^
--- Failures in the window for this name and for this address (both limits apply).
-SELECT count(*) FILTER (WHERE username = :username) AS by_user,
-       count(*) FILTER (WHERE client_ip = :client_ip) AS by_ip
-  FROM login_failures
- WHERE at > now() - make_interval(secs => :window_s)
-   AND (username = :username OR client_ip = :client_ip);
-
--- name: record_login_failure!
-INSERT INTO login_failures (username, client_ip) VALUES (:username, :client_ip);
-
--- name: clear_login_failures!
-DELETE FROM login_failures WHERE username = :username;
-
--- name: delete_old_login_failures!
-DELETE FROM login_failures WHERE at <= now() - make_interval(secs => :window_s);
