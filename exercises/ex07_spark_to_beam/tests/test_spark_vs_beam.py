@@ -13,13 +13,13 @@ from pyspark.sql import SparkSession
 
 from bootcamp.datasets.weblogs import HEADER
 from bootcamp.testing.plugin import Implementation
-from exercises.ex07_spark_to_beam import results, spark_job, storage
+from exercises.ex07_spark_to_beam import results, runtime, spark_job, storage
 
 
 def _run_both(impl: Implementation, spark: SparkSession, input_pattern: str,
               out: str) -> dict[str, list[Any]]:
     # Beam first: on the starter it fails fast, before the slower Spark job.
-    impl.beam_pipeline.run(input_pattern, f"{out}/beam/stats", f"{out}/beam/dead")
+    runtime.run(impl.beam_pipeline.build, input_pattern, f"{out}/beam/stats", f"{out}/beam/dead")
     spark_job.run(spark, input_pattern, f"{out}/spark/stats", f"{out}/spark/dead")
     return {engine: [results.read_stats(f"{out}/{engine}/stats"),
                      results.read_dead_letters(f"{out}/{engine}/dead")] for engine in ("beam", "spark")}
@@ -68,7 +68,8 @@ def test_identical_output_on_handwritten_logs(impl: Implementation, spark: Spark
 
 def test_missing_input_is_a_clear_error(impl: Implementation, tmp_path: Path) -> None:
     with pytest.raises(OSError, match="No files found"):
-        impl.beam_pipeline.run(str(tmp_path / "nothing-*.csv"), str(tmp_path / "o"), str(tmp_path / "d"))
+        runtime.run(impl.beam_pipeline.build, str(tmp_path / "nothing-*.csv"), str(tmp_path / "o"),
+                    str(tmp_path / "d"))
 
 
 @pytest.mark.integration
