@@ -16,7 +16,9 @@ from exercises.ex02_pubsub_beam_wordcount.sentences import load_sentences, publi
 def test_message_carries_event_time_and_id(impl: Any) -> None:
     data, attributes = impl.generator.make_message("Some words here.", 1_700_000_000_123, "abc")
     assert data == b"Some words here."
-    assert attributes == {"ts": "1700000000123", "id": "abc"}
+    assert attributes == {"ts": "1700000000123", "id": "abc"}, (
+        f"attributes {attributes}: `ts` must carry the event time in milliseconds (a string) and `id` the "
+        "event's own id; without `ts` the pipeline windows by publish time")
 
 
 @pytest.mark.integration

@@ -83,6 +83,12 @@ def test_on_time_late_and_too_late_panes(impl: Any, scenario: test_stream.TestSt
         "the LATE pane for 'a' in [0,10) says 1, the late element alone: panes must ACCUMULATE (carry "
         "the window's total, 3), or a consumer that keeps the highest pane_index loses the on-time 2")
     assert late["count"] == 3, f"the LATE pane for 'a' in [0,10) should carry the total 3: {late}"
+    assert ("b", "10", "LATE") in panes, (
+        "the late element at t=15 (the watermark at 31, 11 s after its window [10,20) closed, within "
+        "the allowed lateness of 20 s) was dropped: WindowInto needs "
+        "allowed_lateness=Duration.of(allowed_lateness_s), or window state is gone when the watermark passes")
+    assert panes[("a", "00", "LATE")]["count"] != 4, (
+        "the element at t=6, behind end + allowed lateness (10 + 20 = 30 < 31), was counted")
     # window_start seconds are the last two digits of the RFC 3339 start ("...T00:00:10Z" -> "10").
     assert sorted(key(r) for r in results) == sorted([
         ("a", "00", 2, "ON_TIME", 0), ("b", "00", 2, "ON_TIME", 0),
