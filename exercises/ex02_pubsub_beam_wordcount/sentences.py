@@ -7,10 +7,10 @@ pipeline relies on:
   stamps elements with it, and Dataflow estimates its watermark from it. Publish time is not event
   time: a retried publish, a buffered client or a replayed backlog all publish "now" events that
   happened earlier.
-- `id`: unique per logical message. Dataflow's `ReadFromPubSub(id_label="id")` drops messages that
-  carry an id it has seen (for about 10 minutes): duplicates a publisher made by publishing the same
-  event twice, which Pub/Sub gave two message ids. Redeliveries of one Pub/Sub message Dataflow
-  deduplicates by its message id without being told.
+- `id`: unique per logical event. Dataflow's `ReadFromPubSub(id_label="id")` drops messages whose
+  id it has already seen: duplicates a publisher made by publishing the same event twice, which
+  Pub/Sub gave two message ids. Redeliveries of one Pub/Sub message Dataflow (exactly-once mode)
+  deduplicates by its Pub/Sub message id without being told.
 
 This module imports nothing from the bootcamp platform: it is deployed as is, with the generator,
 beside the Cloud Function in `deploy/function/`. The corpus is prose from the Python Language
