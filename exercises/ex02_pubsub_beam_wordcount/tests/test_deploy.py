@@ -7,6 +7,7 @@ import ast
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -128,3 +129,26 @@ def test_cloud_function_publishes_over_http(impl: Any, resources: Resources) -> 
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_cloud_function_folder_after_build_sh_imports_on_its_own(tmp_path: Path) -> None:
+    """`build.sh` puts what the function imports beside main.py; deployed, it needs nothing else."""
+    ex = tmp_path / "ex02"
+    (ex / "deploy/function").mkdir(parents=True)
+    (ex / "solution").mkdir()
+    for name in ("main.py", "build.sh"):
+        shutil.copyfile(DEPLOY / "function" / name, ex / "deploy/function" / name)
+    shutil.copyfile(DEPLOY.parent / "sentences.py", ex / "sentences.py")
+    shutil.copyfile(DEPLOY.parent / "solution/generator.py", ex / "solution/generator.py")
+    assert subprocess.run(["bash", str(ex / "deploy/function/build.sh")], capture_output=True,
+                          check=False).returncode == 0
+    folder = ex / "deploy/function"
+    script = ("import json, main; s, g = main._modules(); "
+              "print(json.dumps([s.__file__, g.__file__, g.make_message('A b.', 1, 'x')[1]]))")
+    done = subprocess.run([sys.executable, "-c", script], cwd=folder, env={**os.environ, "PYTHONPATH": ""},
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    sentences_file, generator_file, attributes = json.loads(done.stdout.strip().splitlines()[-1])
+    assert Path(sentences_file).parent == folder
+    assert Path(generator_file).parent == folder
+    assert attributes == {"ts": "1", "id": "x"}
