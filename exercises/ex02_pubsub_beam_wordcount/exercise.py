@@ -21,12 +21,17 @@ from exercises.ex02_pubsub_beam_wordcount.harness import (
     unique_resources,
     wait_for_counts,
 )
-from exercises.ex02_pubsub_beam_wordcount.solution.generator import (
-    publish_heartbeat,
-    publish_sentences,
-)
+from exercises.ex02_pubsub_beam_wordcount.sentences import Published, publish_heartbeat
+from exercises.ex02_pubsub_beam_wordcount.sentences import publish_sentences as _publish
+from exercises.ex02_pubsub_beam_wordcount.solution.generator import make_message
 
 console = Console()
+
+
+def publish_sentences(publisher: pubsub_v1.PublisherClient, topic: str, count: int, rate: float = 0.0,
+                      start: int = 0) -> list[Published]:
+    """The provided publisher with the reference `make_message` (run and bench show the solution)."""
+    return _publish(publisher, topic, count, rate, make_message=make_message, start=start)
 
 
 def _log(name: str) -> Path:
@@ -34,14 +39,14 @@ def _log(name: str) -> Path:
 
 
 def run(quick: bool) -> RunResult:
-    """Generator -> emulator -> Beam (DirectRunner) -> emulator; show the last window's top words."""
+    """Generator -> emulator -> Beam (BundleBasedDirectRunner) -> emulator; the last window's top words."""
     use_local_emulator()
     window_s, count, rate = (2.0, 200, 100.0) if quick else (5.0, 1500, 150.0)
     resources = unique_resources("run02")
     process = start_pipeline(resources, window_s, lateness_s=60.0, impl="solution", log=_log("pipeline.log"))
     try:
-        console.print(f"pipeline started (DirectRunner, {window_s:g} s windows); publishing {count} "
-                      f"sentences at {rate:g}/s to {resources.input_topic}")
+        console.print(f"pipeline started (BundleBasedDirectRunner, {window_s:g} s windows); "
+                      f"publishing {count} sentences at {rate:g}/s to {resources.input_topic}")
         publisher = pubsub_v1.PublisherClient()
         sent = publish_sentences(publisher, resources.input_topic, count, rate)
         publisher.publish(resources.input_topic, b"\xff not utf-8", ts=str(sent[-1].event_time_ms),
@@ -148,7 +153,7 @@ def bench(quick: bool) -> None:
             results[f"{label}_steady"] = fn(steady, steady_rate, window_s)
         with report.step(f"{label}: burst of {burst}"):
             results[f"{label}_burst"] = fn(burst, 0.0, window_s)
-    names = {"beam": "Beam DirectRunner", "plain": "plain streaming pull"}
+    names = {"beam": "Beam BundleBasedDirectRunner", "plain": "plain streaming pull"}
     for key, r in results.items():
         who, load = key.split("_")
         report.add(f"{names[who]}, {load if load == 'burst' else f'steady {steady_rate:g}/s'}",
@@ -168,11 +173,12 @@ def bench(quick: bool) -> None:
             metrics["beam_idle_fire_delay_s"] = _idle_fire_delay(window_s=2.0)
         delay = metrics["beam_idle_fire_delay_s"]
         report.note(f"idle: one message, then silence: its window fired {delay:.1f} s "
-                    "after its end (the DirectRunner's pull blocks up to 30 s on an idle subscription)")
+                    "after its end (the BundleBasedDirectRunner's pull blocks up to 30 s on an idle "
+                    "subscription)")
     report.note("latency: wall-clock time from a window's end to its result on the output topic (Beam: "
                 "ON_TIME panes only; the plain consumer publishes a window 0.5 s after its end).")
     report.note("on-time panes: the share of Beam's panes that fired ON_TIME; the rest were LATE because the "
-                "DirectRunner's watermark is wall-clock and the backlog was behind it.")
+                "BundleBasedDirectRunner's watermark is wall-clock and the backlog was behind it.")
     report.finish(metrics)
 
 

@@ -13,7 +13,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +22,7 @@ from google.cloud import pubsub_v1
 
 from bootcamp.pubsub.admin import delete_subscription, delete_topic, ensure_subscription, ensure_topic
 from bootcamp.pubsub.config import PubSubSettings
+from exercises.ex02_pubsub_beam_wordcount.sentences import publish_heartbeat
 
 PACKAGE = "exercises.ex02_pubsub_beam_wordcount"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -163,10 +164,10 @@ def drain(subscriber: pubsub_v1.SubscriberClient, subscription: str,
 
 
 def wait_for_counts(resources: Resources, expected: Counter[tuple[str, int]], timeout_s: float,
-                    heartbeat: bool = True, board: ResultBoard | None = None) -> ResultBoard:
-    """Read results until they equal `expected` or time runs out, sending heartbeats meanwhile."""
-    from exercises.ex02_pubsub_beam_wordcount.solution.generator import publish_heartbeat
-
+                    heartbeat: bool = True, board: ResultBoard | None = None,
+                    stop_if: Callable[[ResultBoard], bool] | None = None) -> ResultBoard:
+    """Read results until they equal `expected`, `stop_if(board)` holds, or time runs out, sending
+    heartbeats meanwhile (`stop_if` lets a test give up at the first wrong pane)."""
     publisher = pubsub_v1.PublisherClient()
     subscriber = pubsub_v1.SubscriberClient()
     board = board or ResultBoard()
@@ -176,6 +177,6 @@ def wait_for_counts(resources: Resources, expected: Counter[tuple[str, int]], ti
             publish_heartbeat(publisher, resources.input_topic)
         for message in drain(subscriber, resources.output_subscription, timeout_s=0.5):
             board.add(message)
-        if board.counts() == expected:
+        if board.counts() == expected or (stop_if is not None and stop_if(board)):
             break
     return board

@@ -26,4 +26,5 @@ class WordCountOptions(PipelineOptions):  # type: ignore[misc]  # Beam is untype
         parser.add_argument("--allowed_lateness_s", type=float, default=120.0,
                             help="how long after the watermark passes a window late data still counts")
         parser.add_argument("--id_label", default="",
-                            help="attribute to deduplicate by (Dataflow only; the DirectRunner refuses it)")
+                            help="attribute to deduplicate publisher-side duplicates by (Dataflow only; "
+                                 "the BundleBasedDirectRunner refuses it)")

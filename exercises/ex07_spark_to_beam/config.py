@@ -16,7 +16,7 @@ class Ex07Settings(BaseSettings):
     seed: int = 7
     spark_partitions: int = 4
     spark_gcs_mode: str = "auto"  # auto | direct | staged (see spark_job.run)
-    beam_args: str = "--runner=DirectRunner"
+    beam_args: str = "--runner=FnApiRunner"  # named: see runtime.py
 
     def gs(self, *parts: str) -> str:
         """`gs://<bucket>/<parts...>`."""

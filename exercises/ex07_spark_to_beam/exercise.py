@@ -17,6 +17,7 @@ from bootcamp.datasets.weblogs import write_csv
 from bootcamp.errors import BootcampError
 from bootcamp.exercises import CATALOG, Exercise, RunResult
 from bootcamp.services import get_service
+from exercises.ex07_spark_to_beam.records import STATS_HEADER
 
 console = Console()
 
@@ -33,7 +34,7 @@ def _point_at_gcs() -> str:
 def run(quick: bool) -> RunResult:
     from google.api_core.exceptions import Conflict
 
-    from exercises.ex07_spark_to_beam import results, spark_job, storage
+    from exercises.ex07_spark_to_beam import results, runtime, spark_job, storage
     from exercises.ex07_spark_to_beam.config import Ex07Settings
     from exercises.ex07_spark_to_beam.solution import beam_pipeline
 
@@ -50,8 +51,8 @@ def run(quick: bool) -> RunResult:
     base = settings.gs(prefix)
     console.print(f"input: {base}/input/logs.csv ({rows:,} lines) on {endpoint}")
     with Stopwatch() as beam_time:
-        beam_pipeline.run(f"{base}/input/*.csv", f"{base}/beam/stats", f"{base}/beam/dead",
-                          settings.beam_args.split())
+        runtime.run(beam_pipeline.build, f"{base}/input/*.csv", f"{base}/beam/stats", f"{base}/beam/dead",
+                    settings.beam_args.split())
     spark = spark_job.spark_session(partitions=settings.spark_partitions)
     try:
         with Stopwatch() as spark_time:
@@ -65,7 +66,7 @@ def run(quick: bool) -> RunResult:
     beam_dead = results.read_dead_letters(f"{base}/beam/dead")
     same = beam_stats == spark_stats and beam_dead == results.read_dead_letters(f"{base}/spark/dead")
     table = Table(title=f"{base}/beam/stats (first rows)")
-    for column in beam_pipeline.STATS_HEADER.split(","):
+    for column in STATS_HEADER.split(","):
         table.add_column(column)
     for row in beam_stats[:6]:
         table.add_row(*(str(cell) for cell in row))
@@ -95,10 +96,10 @@ GROUP BY ALL ORDER BY hour, endpoint
 
 
 def bench(quick: bool) -> None:
-    """Spark and Beam (DirectRunner) on the same clean input, DuckDB's SQL as the baseline."""
+    """Spark and Beam (FnApiRunner) on the same clean input, DuckDB's SQL as the baseline."""
     import duckdb
 
-    from exercises.ex07_spark_to_beam import results, spark_job
+    from exercises.ex07_spark_to_beam import results, runtime, spark_job
     from exercises.ex07_spark_to_beam.solution import beam_pipeline
 
     rows = 50_000 if quick else 500_000
@@ -116,17 +117,17 @@ def bench(quick: bool) -> None:
                 spark_job.run(spark, str(source), f"{tmp}/spark/s", f"{tmp}/spark/d")
         finally:
             spark.stop()
-        with report.step("Beam DirectRunner"), Stopwatch() as beam_time:
-            beam_pipeline.run(str(source), f"{tmp}/beam/s", f"{tmp}/beam/d")
+        with report.step("Beam FnApiRunner"), Stopwatch() as beam_time:
+            runtime.run(beam_pipeline.build, str(source), f"{tmp}/beam/s", f"{tmp}/beam/d")
         agree = results.read_stats(f"{tmp}/beam/s") == results.read_stats(f"{tmp}/spark/s") == [
             tuple(row) for row in expected]
     for name, seconds in (("DuckDB (baseline)", duck.seconds), ("Spark local[*]", spark_time.seconds),
-                          ("Beam DirectRunner", beam_time.seconds)):
+                          ("Beam FnApiRunner", beam_time.seconds)):
         report.add(name, seconds, rows / seconds, ratio(seconds, duck.seconds))
     report.note(f"all three engines agree on every row: {agree}")
     report.note("Spark is timed after a warm-up run on the same session; its session start is not counted")
     report.finish({"rows": rows, "duckdb_s": duck.seconds, "spark_s": spark_time.seconds,
-                   "beam_direct_s": beam_time.seconds,
+                   "beam_fnapi_s": beam_time.seconds,
                    "spark_vs_duckdb": ratio(spark_time.seconds, duck.seconds),
                    "beam_vs_duckdb": ratio(beam_time.seconds, duck.seconds),
                    "beam_vs_spark": ratio(beam_time.seconds, spark_time.seconds), "outputs_agree": agree})

@@ -1,120 +1,25 @@
-"""The data generator: real English sentences, published to the input topic at a steady rate.
+"""Your part of the data generator: the message each sentence becomes.
 
-Each message carries two attributes the pipeline relies on:
-- `ts`: the event time, in milliseconds since the epoch. Beam's `ReadFromPubSub(timestamp_attribute=)`
-  stamps elements with it, and Dataflow estimates its watermark from it. Publish time is not event
-  time: a retried publish, a buffered client or a replayed backlog all publish "now" events that
-  happened earlier.
-- `id`: unique per logical message. Dataflow's `ReadFromPubSub(id_label="id")` drops redelivered
-  and republished duplicates by it (for 10 minutes); Pub/Sub's own message ids cannot, because a
-  publisher's retry gets a new one.
-
-This module imports nothing from the bootcamp platform: it is deployed as is, beside the Cloud
-Function in `deploy/function/`. The corpus is prose from the Python Language Reference, which every
-Python installation ships (`pydoc_data.topics`), so the local run and the cloud function need no data.
+The corpus, the rate-limited publishing and the heartbeats are provided (`../sentences.py`);
+`python -m exercises.ex02_pubsub_beam_wordcount.solution.generator --count N --rate R` publishes
+with this `make_message`. This module imports nothing but the standard library: the Cloud Function
+(`deploy/function/`) ships it beside `sentences.py`.
 """
 
 from __future__ import annotations
-
-import re
-import time
-import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from functools import cache
-
-from google.cloud import pubsub_v1
-
-_SENTENCE = re.compile(r"[A-Z][A-Za-z ,;'()-]+[.]")
-
-
-@cache
-def load_sentences() -> tuple[str, ...]:
-    """Sentences of 6..30 plain words from the Python Language Reference, in a stable order."""
-    from pydoc_data.topics import topics
-
-    text = re.sub(r"\s+", " ", " ".join(topics[key] for key in sorted(topics)))
-    found = (s for s in re.split(r"(?<=[.!?])\s+", text) if _SENTENCE.fullmatch(s))
-    return tuple(dict.fromkeys(s for s in found if 6 <= len(s.split()) <= 30))
-
-
-@dataclass(frozen=True)
-class Published:
-    """What was sent: the sentence, its event time (ms) and its id (tests compute expectations from it)."""
-
-    sentence: str
-    event_time_ms: int
-    message_id: str
 
 
 def make_message(sentence: str, event_time_ms: int, message_id: str) -> tuple[bytes, dict[str, str]]:
     """The payload (UTF-8 bytes of the sentence) and attributes {"ts": millis, "id": message_id}.
 
     Attribute values must be strings; milliseconds are what Beam's timestamp_attribute accepts besides
-    RFC 3339.
+    RFC 3339. `ts` is when the event happened, so windows count it in its own minute however late it
+    is published; `id` is the event's own identity, the same on every publish of it.
     """
     return sentence.encode("utf-8"), {"ts": str(event_time_ms), "id": message_id}
 
 
-def publish_sentences(
-    publisher: pubsub_v1.PublisherClient,
-    topic_path: str,
-    count: int,
-    rate_per_s: float = 0.0,
-    *,
-    sentences: Sequence[str] | None = None,
-    clock_ms: Callable[[], int] | None = None,
-    start: int = 0,
-) -> list[Published]:
-    """Publish `count` sentences (cycling through the corpus from `start`) at `rate_per_s` (0 = flat out).
-
-    Returns only after every publish future resolved, so the caller knows the broker has them all:
-    an exception here means some were not sent, never that they were sent silently twice.
-    """
-    corpus = sentences or load_sentences()
-    clock = clock_ms or (lambda: time.time_ns() // 1_000_000)  # injectable for tests of event time
-    sent: list[Published] = []
-    futures = []
-    began = time.monotonic()
-    for i in range(count):
-        if rate_per_s > 0:
-            delay = began + i / rate_per_s - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-        item = Published(corpus[(start + i) % len(corpus)], clock(), uuid.uuid4().hex)
-        data, attributes = make_message(item.sentence, item.event_time_ms, item.message_id)
-        futures.append(publisher.publish(topic_path, data, **attributes))
-        sent.append(item)
-    for future in futures:
-        future.result(timeout=60)
-    return sent
-
-
-def publish_heartbeat(publisher: pubsub_v1.PublisherClient, topic_path: str) -> None:
-    """A message with no words (one space; the emulator refuses empty ones) stamped "now".
-
-    The DirectRunner advances its watermark only when a pull returns, and an idle pull blocks for up to
-    30 s; a heartbeat keeps windows closing on time. Real producers send heartbeats for the same reason.
-    """
-    data, attributes = make_message(" ", time.time_ns() // 1_000_000, uuid.uuid4().hex)
-    publisher.publish(topic_path, data, **attributes).result(timeout=30)
-
-
-def main() -> None:
-    """`python -m ...generator --count N --rate R`: publish to $INPUT_TOPIC in $PUBSUB_PROJECT_ID."""
-    import argparse
-    import os
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--count", type=int, default=1000)
-    parser.add_argument("--rate", type=float, default=50.0, help="messages per second (0 = flat out)")
-    parser.add_argument("--topic", default=os.environ.get("INPUT_TOPIC", "ex02-input"))
-    parser.add_argument("--project", default=os.environ.get("PUBSUB_PROJECT_ID", "bootcamp-local"))
-    args = parser.parse_args()
-    publisher = pubsub_v1.PublisherClient()
-    sent = publish_sentences(publisher, publisher.topic_path(args.project, args.topic), args.count, args.rate)
-    print(f"published {len(sent)} sentences to {args.topic}")
-
-
 if __name__ == "__main__":
-    main()
+    from exercises.ex02_pubsub_beam_wordcount.sentences import main
+
+    main(make_message)

@@ -3,9 +3,11 @@ Dockerfile's sources, and the Cloud Function served by functions-framework over 
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -20,6 +22,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from bootcamp.pubsub.admin import pull_all
 from bootcamp.services.base import free_port
 from exercises.ex02_pubsub_beam_wordcount.harness import REPO_ROOT, Resources
+from exercises.ex02_pubsub_beam_wordcount.template import stage
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 EXAMPLES = {"input_subscription": "projects/my-project/subscriptions/ex02-input-dataflow",
@@ -46,13 +49,48 @@ def test_flex_template_parameters_build_the_pipeline(impl: Any) -> None:
     impl.pipeline.build(pipeline, view)
     labels = {t.full_label for t in pipeline.transforms_stack[0].parts}
     assert {"Read", "Decode", "CountWords", "Write", "DeadLetter"} <= labels
-    # The launcher image ships the module the template runs.
+
+
+_IMPORTS = """
+import json, sys
+import apache_beam as beam
+import main as launcher
+from exercises.ex02_pubsub_beam_wordcount.options import WordCountOptions
+from exercises.ex02_pubsub_beam_wordcount.streaming import pipeline_options
+options = pipeline_options(sys.argv[1:])
+pipeline = beam.Pipeline(options=options)
+launcher.build(pipeline, options.view_as(WordCountOptions))
+pipeline.to_runner_api()
+print(json.dumps({name: getattr(module, "__file__", None) for name, module in sys.modules.items()
+                  if name.split(".")[0] in ("exercises", "bootcamp")}))
+"""
+
+
+def test_flex_template_image_tree_builds_the_graph_on_its_own(tmp_path: Path) -> None:
+    """What the Dockerfile copies is all the launcher and the workers need, and setup.py packages it."""
+    tree = stage(tmp_path / "template")
     dockerfile = (DEPLOY / "flex-template/Dockerfile").read_text()
-    sources = re.findall(r"^COPY\s+(\S+)\s+\S+$", dockerfile, flags=re.MULTILINE)
-    assert "exercises/ex02_pubsub_beam_wordcount/solution/pipeline.py" in sources
-    for source in sources:
-        assert (REPO_ROOT / source).is_file(), source
-    assert "FLEX_TEMPLATE_PYTHON_PY_FILE=/template/pipeline.py" in dockerfile
+    env = dict(re.findall(r"^ENV\s+(\w+)=(\S+)$", dockerfile, flags=re.MULTILINE))
+    for name in ("FLEX_TEMPLATE_PYTHON_PY_FILE", "FLEX_TEMPLATE_PYTHON_SETUP_FILE",
+                 "FLEX_TEMPLATE_PYTHON_REQUIREMENTS_FILE"):
+        assert (tree / env[name].removeprefix("/template/")).is_file(), f"{name}={env[name]} is not copied"
+    # A fresh interpreter in the staged tree (first on sys.path, as PYTHONPATH=/template in the image)
+    # builds the template's graph from the parameters as Dataflow passes them.
+    done = subprocess.run([sys.executable, "-c", _IMPORTS, *(f"--{k}={v}" for k, v in EXAMPLES.items())],
+                          cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)}, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    loaded: dict[str, str | None] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "exercises.ex02_pubsub_beam_wordcount.solution.pipeline" in loaded
+    assert not [name for name in loaded if name.startswith("bootcamp")], "the pipeline imports the platform"
+    outside = {name: path for name, path in loaded.items() if not str(path).startswith(str(tree))}
+    assert not outside, f"imported from outside the image tree: {outside}"
+    setup = ast.parse((tree / "setup.py").read_text())
+    packages = next(ast.literal_eval(k.value) for node in ast.walk(setup) if isinstance(node, ast.Call)
+                    for k in node.keywords if k.arg == "packages")
+    needed = {name if path and path.endswith("__init__.py") else name.rpartition(".")[0]
+              for name, path in loaded.items()}
+    assert needed <= set(packages), f"setup.py does not package {sorted(needed - set(packages))}"
 
 
 @pytest.mark.integration
@@ -91,3 +129,26 @@ def test_cloud_function_publishes_over_http(impl: Any, resources: Resources) -> 
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_cloud_function_folder_after_build_sh_imports_on_its_own(tmp_path: Path) -> None:
+    """`build.sh` puts what the function imports beside main.py; deployed, it needs nothing else."""
+    ex = tmp_path / "ex02"
+    (ex / "deploy/function").mkdir(parents=True)
+    (ex / "solution").mkdir()
+    for name in ("main.py", "build.sh"):
+        shutil.copyfile(DEPLOY / "function" / name, ex / "deploy/function" / name)
+    shutil.copyfile(DEPLOY.parent / "sentences.py", ex / "sentences.py")
+    shutil.copyfile(DEPLOY.parent / "solution/generator.py", ex / "solution/generator.py")
+    assert subprocess.run(["bash", str(ex / "deploy/function/build.sh")], capture_output=True,
+                          check=False).returncode == 0
+    folder = ex / "deploy/function"
+    script = ("import json, main; s, g = main._modules(); "
+              "print(json.dumps([s.__file__, g.__file__, g.make_message('A b.', 1, 'x')[1]]))")
+    done = subprocess.run([sys.executable, "-c", script], cwd=folder, env={**os.environ, "PYTHONPATH": ""},
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    sentences_file, generator_file, attributes = json.loads(done.stdout.strip().splitlines()[-1])
+    assert Path(sentences_file).parent == folder
+    assert Path(generator_file).parent == folder
+    assert attributes == {"ts": "1", "id": "x"}

@@ -1,7 +1,9 @@
 """Event-time semantics pinned down with TestStream: window boundaries, on-time, late and too-late data.
 
 TestStream drives the watermark by hand, so these tests say exactly which pane each element lands in,
-independent of wall-clock time (unlike the emulator test, where the DirectRunner's watermark is now).
+independent of wall-clock time (unlike the emulator test, where the watermark is the wall clock).
+They run on the BundleBasedDirectRunner, named explicitly: it is the runner that implements TestStream
+(the DirectRunner alias would pick it too, after checking the graph, but these say what they mean).
 Scenario (10 s windows, 20 s allowed lateness, accumulating panes):
 
   t=1 "a b a", t=9.999 "b", t=10 "a"          9.999 is in [0,10); 10 opens [10,20)
@@ -25,6 +27,8 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from apache_beam.testing import test_stream
 from apache_beam.transforms.window import TimestampedValue
 
+from exercises.ex02_pubsub_beam_wordcount.streaming import LOCAL_RUNNER
+
 _collected: list[dict[str, Any]] = []
 
 
@@ -34,10 +38,11 @@ def _collect(message: bytes) -> None:
 
 def run_stream(impl: Any, stream: test_stream.TestStream, window_s: float,
                lateness_s: float) -> list[dict[str, Any]]:
-    """Run the impl's CountWordsInWindows over `stream` on the DirectRunner; the decoded JSON outputs."""
+    """Run the impl's CountWordsInWindows over `stream` on the BundleBasedDirectRunner; the outputs."""
     _collected.clear()
     options = PipelineOptions(flags=[])
     options.view_as(StandardOptions).streaming = True
+    options.view_as(StandardOptions).runner = LOCAL_RUNNER
     with beam.Pipeline(options=options) as pipeline:
         (pipeline
          | stream
@@ -66,6 +71,24 @@ def scenario() -> test_stream.TestStream:
 
 def test_on_time_late_and_too_late_panes(impl: Any, scenario: test_stream.TestStream) -> None:
     results = run_stream(impl, scenario, window_s=10, lateness_s=20)
+    panes = {(r["word"], r["window_start"][-3:-1], r["timing"]): r for r in results}
+    assert ("a", "00", "ON_TIME") in panes, (
+        f"no ON_TIME pane for 'a' in [0,10) when the watermark passed 10: {sorted(map(key, results))}")
+    late = panes.get(("a", "00", "LATE"))
+    assert late is not None, (
+        "the late element (t=5, arriving with the watermark at 10) produced no LATE pane: within the "
+        "allowed lateness (20 s) it must still update its window and fire a pane for it "
+        "(WindowInto's allowed_lateness, and a late firing: AfterWatermark(late=AfterCount(1)))")
+    assert late["count"] != 1, (
+        "the LATE pane for 'a' in [0,10) says 1, the late element alone: panes must ACCUMULATE (carry "
+        "the window's total, 3), or a consumer that keeps the highest pane_index loses the on-time 2")
+    assert late["count"] == 3, f"the LATE pane for 'a' in [0,10) should carry the total 3: {late}"
+    assert ("b", "10", "LATE") in panes, (
+        "the late element at t=15 (the watermark at 31, 11 s after its window [10,20) closed, within "
+        "the allowed lateness of 20 s) was dropped: WindowInto needs "
+        "allowed_lateness=Duration.of(allowed_lateness_s), or window state is gone when the watermark passes")
+    assert panes[("a", "00", "LATE")]["count"] != 4, (
+        "the element at t=6, behind end + allowed lateness (10 + 20 = 30 < 31), was counted")
     # window_start seconds are the last two digits of the RFC 3339 start ("...T00:00:10Z" -> "10").
     assert sorted(key(r) for r in results) == sorted([
         ("a", "00", 2, "ON_TIME", 0), ("b", "00", 2, "ON_TIME", 0),
@@ -105,4 +128,7 @@ def test_zero_lateness_drops_anything_behind_the_watermark(impl: Any) -> None:
     ("'quoted' words", ["quoted", "words"]),
 ])
 def test_split_words(impl: Any, text: str, words: list[str]) -> None:
-    assert impl.pipeline.split_words(text) == words
+    got = impl.pipeline.split_words(text)
+    assert got == words, (
+        f"split_words({text!r}) gave {got}, not {words}: words must be normalised (lower-cased, "
+        "punctuation and digits dropped), or 'The' and 'the,' are counted as two different words")

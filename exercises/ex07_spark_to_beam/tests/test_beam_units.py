@@ -26,11 +26,21 @@ def test_parse_valid_line(impl: Implementation) -> None:
     (GOOD.replace(",503,", ",700,"), "bad_status"),
     (GOOD.replace(",1200,", ",-1200,"), "bad_number"),
     (GOOD.replace(",87,", ",8.7,"), "bad_number"),
+    (GOOD.replace(",87,", ", 87,"), "bad_number"),
+    (GOOD.replace(",1200,", ",1_200,"), "bad_number"),
+    (GOOD.replace(",1200,", ",1234567890123456,"), "bad_number"),
+    # Two faults: the first rule in Spark's order names it.
+    (GOOD.replace(",GET,", ",FETCH,").replace(",503,", ",5O3,"), "bad_method"),
+    (GOOD.replace("2026-03-02T13:45:10Z", "yesterday").replace(",503,", ",700,"), "bad_timestamp"),
 ])
 def test_parse_bad_lines_become_dead_letters(impl: Implementation, line: str, error: str) -> None:
     dead = impl.beam_pipeline.parse_line(line)
-    assert isinstance(dead, impl.beam_pipeline.DeadLetter)
-    assert dead.error == error
+    assert isinstance(dead, impl.beam_pipeline.DeadLetter), (
+        f"parse_line accepted {line!r}, which the Spark job dead-letters as {error}: validate every field "
+        "with Spark's rules before converting (int() also takes '-1200', ' 87', '1_200' and 16 digits)")
+    assert dead.error == error, (
+        f"{line!r} was dead-lettered as {dead.error}, Spark says {error}: apply the rules in Spark's order "
+        "(field_count, bad_timestamp, bad_method, bad_status, bad_number); the first failure wins")
     assert dead.line == line  # the original text, unchanged
 
 
@@ -40,9 +50,15 @@ def test_parse_bad_lines_become_dead_letters(impl: Implementation, line: str, er
     ("/api/v2/search?q=7", "/api/v2/search"),
     ("/", "/"),
     ("/healthz", "/healthz"),
+    ("/api/orders/42abc", "/api/orders/42abc"),
+    ("/api/orders/\u0664\u0662", "/api/orders/\u0664\u0662"),  # Arabic-Indic digits are not [0-9]
 ])
 def test_normalise_endpoint(impl: Implementation, path: str, endpoint: str) -> None:
-    assert impl.beam_pipeline.normalise_endpoint(path) == endpoint
+    got = impl.beam_pipeline.normalise_endpoint(path)
+    assert got == endpoint, (
+        f"normalise_endpoint({path!r}) gave {got!r}, Spark's job gives {endpoint!r}: translate the regex "
+        "exactly: Python's \\d matches any Unicode digit where Spark's [0-9] matches ASCII only, and the "
+        "look-ahead (?=/|$) leaves a segment such as '42abc' whole")
 
 
 def test_combiner_merges_partial_aggregates_like_one_pass(impl: Implementation) -> None:
@@ -60,5 +76,10 @@ def test_combiner_merges_partial_aggregates_like_one_pass(impl: Implementation) 
     for rec in records[1:]:
         right = fn.add_input(right, rec)
     merged = fn.merge_accumulators([left, right, fn.create_accumulator()])
-    assert fn.extract_output(merged) == fn.extract_output(whole)
-    assert fn.extract_output(whole) == (4, 2, 14, 142, 90)
+    one_pass = fn.extract_output(whole)
+    assert one_pass == (4, 2, 14, 142, 90), (
+        f"one pass over the records gave {one_pass}: (requests, 5xx, bytes, latency sum, latency max)")
+    assert fn.extract_output(merged) == one_pass, (
+        f"merging partial accumulators gave {fn.extract_output(merged)}, one pass {one_pass}: "
+        "merge_accumulators must add the counts and sums and take the max, so that any split of a key's "
+        "records across bundles (combiner lifting) gives the same answer")

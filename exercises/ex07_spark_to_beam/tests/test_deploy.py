@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ast
+import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,6 +47,46 @@ def test_dataflow_options_build_a_dataflow_job_graph(impl: Implementation, tmp_p
     names = {t.unique_name for t in proto.components.transforms.values()}
     assert any(name.startswith("WriteStats") for name in names)
     assert any(name.startswith("WriteDead") for name in names)
+
+
+_GRAPH = """
+import json, sys
+import apache_beam as beam
+from exercises.ex07_spark_to_beam.runtime import pipeline_options
+from exercises.ex07_spark_to_beam.solution.beam_pipeline import build
+pipeline = beam.Pipeline(options=pipeline_options([]))
+build(pipeline, sys.argv[1], sys.argv[2], sys.argv[3])
+pipeline.to_runner_api()
+print(json.dumps({name: getattr(module, "__file__", None) for name, module in sys.modules.items()
+                  if name.split(".")[0] in ("exercises", "bootcamp")}))
+"""
+
+
+def test_dataflow_launch_tree_holds_what_the_workers_import(tmp_path: Path) -> None:
+    """dataflow.sh stages the modules and setup.py; from that tree alone the graph builds, and setup.py
+    packages every module it imports (the workers unpickle DoFns by module)."""
+    tree = tmp_path / "stage"
+    env = {**os.environ, "GCP_PROJECT": "my-project", "EX07_BUCKET": "my-bucket", "STAGE_ONLY": str(tree)}
+    done = subprocess.run(["bash", str(DEPLOY / "dataflow.sh")], env=env, capture_output=True, text=True,
+                          check=False, timeout=60)
+    assert done.returncode == 0, done.stderr
+    (tmp_path / "in.csv").write_text("timestamp,request_id\n")
+    built = subprocess.run([sys.executable, "-c", _GRAPH, str(tmp_path / "in.csv"), str(tmp_path / "s"),
+                            str(tmp_path / "d")], cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)},
+                           capture_output=True, text=True, check=False, timeout=120)
+    assert built.returncode == 0, built.stderr[-3000:]
+    loaded: dict[str, str | None] = json.loads(built.stdout.strip().splitlines()[-1])
+    assert not [name for name in loaded if name.startswith("bootcamp")], "the graph imports the platform"
+    outside = {name: path for name, path in loaded.items() if not str(path).startswith(str(tree))}
+    assert not outside, f"imported from outside the staged tree: {outside}"
+    setup = ast.parse((tree / "setup.py").read_text())
+    packages = next(ast.literal_eval(k.value) for node in ast.walk(setup) if isinstance(node, ast.Call)
+                    for k in node.keywords if k.arg == "packages")
+    needed = {name if path and path.endswith("__init__.py") else name.rpartition(".")[0]
+              for name, path in loaded.items()}
+    assert needed <= set(packages), f"setup.py does not package {sorted(needed - set(packages))}"
+    options = _dataflow_options()
+    assert "--setup_file=./setup.py" in options
 
 
 @pytest.mark.parametrize("script", ["dataflow.sh", "dataproc.sh"])

@@ -2,7 +2,8 @@
 
 Each call publishes a batch of sentences at a steady rate, then returns how many the broker accepted
 (every publish future resolved). Deployed from this folder after `deploy/function/build.sh` copies
-`generator.py` in beside it; run locally with functions-framework (the tests do, over HTTP).
+the provided `sentences.py` and the solution's `generator.py` in beside it; run locally with
+functions-framework (the tests do, over HTTP).
 
 Configuration comes from the environment: INPUT_TOPIC, PUBSUB_PROJECT_ID (defaults to the function's
 own project), and PUBSUB_EMULATOR_HOST only when pointed at the emulator.
@@ -21,12 +22,14 @@ from flask import Request
 from google.cloud import pubsub_v1
 
 
-def _generator() -> ModuleType:
-    try:  # deployed: build.sh put generator.py beside this file
-        return importlib.import_module("generator")
+def _modules() -> tuple[ModuleType, ModuleType]:
+    """(the provided `sentences`, the `generator` with make_message)."""
+    try:  # deployed: build.sh put both beside this file
+        return importlib.import_module("sentences"), importlib.import_module("generator")
     except ImportError:  # in the repository: the solution, or the learner's starter when graded
         impl = os.environ.get("BOOTCAMP_IMPL", "solution")
-        return importlib.import_module(f"exercises.ex02_pubsub_beam_wordcount.{impl}.generator")
+        return (importlib.import_module("exercises.ex02_pubsub_beam_wordcount.sentences"),
+                importlib.import_module(f"exercises.ex02_pubsub_beam_wordcount.{impl}.generator"))
 
 
 @functools.cache
@@ -54,5 +57,7 @@ def publish_batch(request: Request) -> tuple[dict[str, Any], int]:
         return {"error": "set PUBSUB_PROJECT_ID or GOOGLE_CLOUD_PROJECT"}, 500
     publisher = _publisher()
     topic_path = publisher.topic_path(project, topic)
-    sent = _generator().publish_sentences(publisher, topic_path, count, rate)
+    sentences, generator = _modules()
+    sent = sentences.publish_sentences(publisher, topic_path, count, rate,
+                                       make_message=generator.make_message)
     return {"published": len(sent), "topic": topic_path}, 200
