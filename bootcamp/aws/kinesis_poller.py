@@ -13,8 +13,9 @@ with AWS's defaults for what the template leaves out:
 - Success moves the checkpoint to the batch's highest sequence number. With
   `FunctionResponseTypes: [ReportBatchItemFailures]` the function may return
   `{"batchItemFailures": [{"itemIdentifier": <sequence number>}]}`: the checkpoint moves to just
-  before the lowest failed record and delivery resumes there (an empty list is success; an identifier
-  that is missing or not in the batch fails the whole batch, as on AWS).
+  before the lowest failed record and delivery resumes there (an empty or absent list is success; a
+  null or empty `itemIdentifier` or a wrong key name fails the whole batch, as AWS documents; an
+  identifier that is not in the batch is treated the same here, a conservative choice).
 - A failed batch is retried; with `BisectBatchOnFunctionError` it is split in two first (and again,
   down to one record), so a poison record ends up alone. `MaximumRetryAttempts` (-1: until the
   records expire) bounds the retries (counted from the last batch that made progress, so each

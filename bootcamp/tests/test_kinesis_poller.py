@@ -237,7 +237,7 @@ def test_children_are_read_only_after_their_parent(kinesis: Any, stream: str, tm
         order.extend((r["eventID"].split(":")[0], base64.b64decode(r["kinesis"]["data"]))
                      for r in event["Records"])
 
-    poller = KinesisPoller(kinesis, stream, MappingSettings(batch_size=10), invoke, tmp_path / "cp.json")
+    poller = KinesisPoller(kinesis, stream, MappingSettings(batch_size=2), invoke, tmp_path / "cp.json")
     poller.run_until(lambda: len(order) == 6, timeout_s=30)
     assert [data for _, data in order] == before + after, "one key keeps its order across the split"
     assert {shard for shard, _ in order[:3]} == {parent["ShardId"]}
