@@ -1,0 +1,1 @@
+"""Local stand-ins for the AWS machinery around the exercises (the Lambda event source mapping)."""
