@@ -62,7 +62,7 @@ def instances(database: str, pytestconfig: pytest.Config, tmp_path_factory: pyte
     """Two app instances on one database, as behind a load balancer."""
     log_dir = tmp_path_factory.mktemp("ex08-servers")
     impl = pytestconfig.getoption("--impl")
-    started = start_instances(database, impl, log_dir, **INSTANCE_ENV)
+    started = start_instances(database, impl, log_dir, 2, **INSTANCE_ENV)
     try:
         yield started
     finally:
