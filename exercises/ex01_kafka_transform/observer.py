@@ -68,7 +68,7 @@ def read_topic(topic: str, count: int | None = None, idle_s: float | None = None
     The end is librdkafka's partition EOF: the consumer's fetch position reached the partition's end
     offset (the high watermark, or the last stable offset for `read_committed`, past commit markers
     and aborted records). With `count` or `follow` it keeps reading new records instead, until
-    `count`, `timeout_s`, or `idle_s` without a new record (a bound on the wait, when given).
+    `count`, `timeout_s`, or, when given, `idle_s` at the end of every partition without a new record.
     """
     consumer = Consumer(client_config({
         "group.id": f"observer-{uuid.uuid4().hex[:8]}",  # required by the client; never joined
@@ -86,13 +86,14 @@ def read_topic(topic: str, count: int | None = None, idle_s: float | None = None
                 break
             if count is None and not follow and len(at_end) >= partitions:
                 break
-            if idle_s is not None and time.monotonic() - last > idle_s:
+            if idle_s is not None and len(at_end) >= partitions and time.monotonic() - last > idle_s:
                 break
             for msg in _drain(consumer, 1000, 0.05):
                 error = msg.error()
                 if error is not None:
                     if error.code() == KafkaError._PARTITION_EOF and msg.partition() is not None:
                         at_end.add(int(msg.partition() or 0))
+                        last = time.monotonic()
                     continue
                 at_end.discard(int(msg.partition() or 0))
                 observed = _observed(msg, time.time_ns())

@@ -215,7 +215,7 @@ class TransformerRuntime(ABC):
                 log.warning("every broker is unreachable; waiting up to %.0fs for one (%s)",
                             self.settings.broker_timeout_s, error.str())
         elif error.fatal():
-            log.error("fatal client error: %s", error.str())
+            log.warning("the client reports a fatal error: %s", error.str())
         else:
             log.debug("client error (retried by the client): %s", error.str())
 
