@@ -11,6 +11,7 @@ group and logs its counters. The parts that decide the delivery guarantees (the 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -125,6 +126,7 @@ class TransformerRuntime(ABC):
         self._stopping = threading.Event()
         self._down_since: float | None = None
         self._fatal = False
+        self._phase, self._phase_since = "starting", time.monotonic()
         self.consumer = Consumer(client_config({**self.consumer_config(), "error_cb": self._on_error},
                                                kafka))
         faults = FaultSettings()
@@ -172,6 +174,7 @@ class TransformerRuntime(ABC):
 
     def run(self) -> None:
         """Process batches until `stop()`; then flush, leave the group and log the counters."""
+        threading.Thread(target=self._watchdog, name="watchdog", daemon=True).start()
         try:
             self.prepare()
         except BaseException:
@@ -184,9 +187,11 @@ class TransformerRuntime(ABC):
                  self.settings.output_topic, self.settings.dead_letter_topic, self.settings.group_id)
         try:
             while not self._stopping.is_set():
+                self._enter("consume")
                 messages = self.consumer.consume(num_messages=self.settings.batch_size,
                                                  timeout=self.settings.batch_timeout_s)
                 if messages:
+                    self._enter("process_batch")
                     self.process_batch(messages)
                 self._check_brokers()
                 self._maybe_log_stats()
@@ -218,6 +223,24 @@ class TransformerRuntime(ABC):
             log.warning("the client reports a fatal error: %s", error.str())
         else:
             log.debug("client error (retried by the client): %s", error.str())
+
+    def _enter(self, phase: str) -> None:
+        self._phase, self._phase_since = phase, time.monotonic()
+
+    def _watchdog(self) -> None:
+        """The last guard against waiting in silence: librdkafka calls without a timeout (a
+        synchronous commit, closing the group) can block while no broker answers. If one phase of the
+        loop lasts longer than both bounds while every broker is down, log why and exit 1. Nothing
+        undelivered was committed, so a restart resumes correctly."""
+        bound = self.settings.broker_timeout_s + self.settings.flush_timeout_s + 5
+        while True:
+            time.sleep(0.5)
+            stuck = time.monotonic() - self._phase_since
+            if self._down_since is not None and stuck > bound:
+                log.error("lost the brokers, stuck in %s for %.0fs with no broker reachable; exiting "
+                          "(nothing undelivered was committed)", self._phase, stuck)
+                logging.shutdown()
+                os._exit(EXIT_FAILED)
 
     def _check_brokers(self) -> None:
         """While every broker is down: a metadata request tells when one is back; give up after
@@ -253,6 +276,7 @@ class TransformerRuntime(ABC):
 
         After a fatal error (a fenced producer) nothing can be flushed; the group is still left.
         """
+        self._enter("close")
         if not self._fatal:
             self.producer.flush(self.settings.flush_timeout_s)
         lag_text = self.lag_text() if not self._fatal and self._down_since is None else "lag unknown"
