@@ -243,3 +243,34 @@ def test_two_members_split_the_partitions_and_one_takes_over_when_the_other_leav
     out = read_until(settings.output_topic, len(pairs), second, timeout_s=90)
     produced = Counter(r.value for r in out.records)
     assert [v for _, v in pairs if produced[v.upper()] == 0] == [], "records lost in the hand-over"
+
+
+@pytest.mark.slow
+def test_kip_848_consumer_protocol_moves_only_some_partitions_at_a_rebalance(
+        settings: TransformerSettings, feeder: Feeder, start_transformer: StartTransformer) -> None:
+    """`group.protocol=consumer` (KIP-848, Kafka 4 brokers): the broker assigns, incrementally. When a
+    second member joins, the first gives up only the partitions that move, and keeps consuming the
+    others; the eager `range,roundrobin` default would revoke all of them first."""
+    settings = settings.model_copy(update={"batch_size": 50, "group_protocol": "consumer"})
+    pairs = keyed_values(6000, keys=12)
+    first = start_transformer(settings)
+    sender = Worker(lambda: _send_slowly(feeder, settings.input_topic, pairs, per_second=400))
+    sender.start()
+    wait_until(lambda: _assigned(first.log()) == set(range(settings.partitions)), 60,
+               "the first member to own every partition", first, sender)
+    second = start_transformer(settings)
+    wait_until(lambda: bool(_assigned(second.log())), 60, "the second member's first partitions",
+               first, second, sender)
+    assert sender.is_alive(), "input must still be flowing during the rebalance"
+    wait_until(lambda: _assigned(first.log()) | _assigned(second.log()) == set(range(settings.partitions))
+               and _assigned(first.log()).isdisjoint(_assigned(second.log())), 30,
+               "the partitions to be split", first, second)
+    revoked = [_listed(line) for line in first.log().splitlines() if "partitions revoked:" in line]
+    assert revoked, "the first member gave partitions up"
+    assert all(len(r) < settings.partitions for r in revoked), (
+        f"an incremental rebalance revokes only the partitions that move, not all of them: {revoked}")
+    sender.join(60)
+    sender.check_alive()
+    out = read_until(settings.output_topic, len(pairs), first, second, timeout_s=90)
+    produced = Counter(r.value for r in out.records)
+    assert [v for _, v in pairs if produced[v.upper()] == 0] == [], "records lost in the rebalance"
