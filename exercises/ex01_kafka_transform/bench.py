@@ -152,6 +152,31 @@ def _rate_from_timestamps(topic: str, partitions: int, count: int) -> float:
     return len(stamps) / span_s if span_s > 0 else NAN
 
 
+def _live_latency(settings: TransformerSettings, read: str, rate: float, seconds: float,
+                  source_linger_ms: float, skip: int) -> tuple[float, float]:
+    """Run the generator (a process of its own) into the input topic at `rate`, read `read` live."""
+    count = int(rate * seconds)
+    env = {**os.environ, **{f"EX01_{k.upper()}": str(v) for k, v in settings.model_dump().items()
+                            if v is not None}}
+    generator = subprocess.Popen(
+        [sys.executable, "-m", "exercises.ex01_kafka_transform.generator", "--count", str(count),
+         "--rate", str(rate), "--size", str(RECORD_BYTES), "--seed", "11",
+         "--linger-ms", str(source_linger_ms)],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        seen = read_topic(read, count=count + skip, timeout_s=seconds + 60, follow=True)
+    finally:
+        generator.wait(60)
+    live = [r.latency_ms for r in seen.records[skip:] if r.latency_ms is not None]
+    return percentile(live, 50), percentile(live, 99)
+
+
+def raw_latency(rate: float, seconds: float, source_linger_ms: float) -> tuple[float, float]:
+    """The floor: the same generator and observer on the input topic, no transformer between."""
+    settings = fresh_settings("raw")
+    return _live_latency(settings, settings.input_topic, rate, seconds, source_linger_ms, skip=0)
+
+
 def transformer_latency(point: Point, rate: float, seconds: float) -> tuple[float, float]:
     """p50 and p99 produce-to-read latency at a steady `rate`, the generator in its own process."""
     settings = _settings("lat", point.profile)
@@ -162,23 +187,10 @@ def transformer_latency(point: Point, rate: float, seconds: float) -> tuple[floa
         produce(producer, settings.input_topic, records(1, size=RECORD_BYTES))
         wait_for(lambda: bool(read_topic(settings.output_topic, count=1, timeout_s=5).records),
                  90, "the transformer to join its group", process)
-        count = int(rate * seconds)
-        env = {**os.environ, **{f"EX01_{k.upper()}": str(v) for k, v in settings.model_dump().items()
-                                if v is not None}}
-        generator = subprocess.Popen(
-            [sys.executable, "-m", "exercises.ex01_kafka_transform.generator", "--count", str(count),
-             "--rate", str(rate), "--size", str(RECORD_BYTES), "--seed", "11",
-             "--linger-ms", str(point.profile.source_linger_ms)],
-            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            seen = read_topic(settings.output_topic, count=count + 1, timeout_s=seconds + 60,
-                              follow=True)
-        finally:
-            generator.wait(60)
-        live = [r.latency_ms for r in seen.records[1:] if r.latency_ms is not None]
+        return _live_latency(settings, settings.output_topic, rate, seconds,
+                             point.profile.source_linger_ms, skip=1)
     finally:
         process.stop()
-    return percentile(live, 50), percentile(live, 99)
 
 
 def _num(value: float, digits: int = 1) -> float | None:
@@ -225,15 +237,15 @@ def profiles(quick: bool) -> list[Profile]:
 
 
 def bench(quick: bool) -> None:
-    console = Console()
+    console = Console(width=150)
     count = 20_000 if quick else 100_000
     rate, seconds = (1000.0, 3.0) if quick else (1000.0, 6.0)
     chosen = profiles(quick)
     points = [Point(p, mode) for p in chosen for mode in MODES]
     half_load = [Point(chosen[-1], mode) for mode in MODES]  # the tuned profile at half its throughput
-    steps = Steps(console, 2 + 2 * len(points) + len(half_load))
+    steps = Steps(console, 3 + 2 * len(points) + len(half_load))
     errors: list[str] = []
-    produce_rps = consume_rps = NAN
+    produce_rps = consume_rps = raw_p50 = raw_p99 = NAN
     source = f"ex01-bench-{uuid.uuid4().hex[:6]}.source"
     ensure_topics([source], partitions=3)
     with steps.progress:
@@ -241,6 +253,8 @@ def bench(quick: bool) -> None:
             produce_rps = produce_only(source, count)
         with steps.step("baseline: consume-only", errors):
             consume_rps = consume_only(source, count, 3)
+        with steps.step(f"baseline: produce-to-read latency at {rate:g}/s, no transformer", errors):
+            raw_p50, raw_p99 = raw_latency(rate, seconds, source_linger_ms=0.0)
         for point in points:
             label = f"{point.mode} {point.profile.name}"
             n = min(count, 5_000) if point.profile.batch_size == 1 else count  # a commit per record
@@ -257,11 +271,13 @@ def bench(quick: bool) -> None:
                     raise RuntimeError("its throughput was not measured")
                 point.rate = round(measured.records_per_s / 2)
                 point.p50_ms, point.p99_ms = transformer_latency(point, point.rate, seconds)
-    _report(console, count, produce_rps, consume_rps, points, half_load, errors)
+    _report(console, count, (produce_rps, consume_rps, raw_p50, raw_p99), points, half_load, errors)
 
 
-def _report(console: Console, count: int, produce_rps: float, consume_rps: float, points: list[Point],
-            half_load: list[Point], errors: list[str]) -> None:
+def _report(console: Console, count: int, baselines: tuple[float, float, float, float],
+            points: list[Point], half_load: list[Point], errors: list[str]) -> None:
+    produce_rps, consume_rps, raw_p50, raw_p99 = baselines
+
     def vs(value: float) -> str:
         return "–" if math.isnan(value) or math.isnan(produce_rps) else f"{value / produce_rps:.3f}"
 
@@ -271,6 +287,8 @@ def _report(console: Console, count: int, produce_rps: float, consume_rps: float
         table.add_column(column, justify="left" if column in ("what", "mode") else "right")
     table.add_row("produce-only", "–", "–", "5", "–", _cell(produce_rps), "1.000", "", "", "")
     table.add_row("consume-only", "–", "–", "–", "–", _cell(consume_rps), vs(consume_rps), "", "", "")
+    table.add_row("produce-to-read, no transformer", "–", "–", "0", "–", "", "", "1,000", _cell(raw_p50),
+                  _cell(raw_p99))
     for point in [*points, *half_load]:
         p = point.profile
         swept = point in points
@@ -299,6 +317,7 @@ def _report(console: Console, count: int, produce_rps: float, consume_rps: float
     metrics: dict[str, Any] = {
         "exercise": "ex01", "record_bytes": RECORD_BYTES, "records": count,
         "produce_only_rps": _num(produce_rps, 0), "consume_only_rps": _num(consume_rps, 0),
+        "raw_p50_ms": _num(raw_p50), "raw_p99_ms": _num(raw_p99),
         "transformer_rps": _num(default.records_per_s, 0) if default else None,
         "transformer_vs_produce_only": _num(default.records_per_s / produce_rps, 3) if default else None,
         "p50_ms": _num(default.p50_ms) if default else None,
