@@ -27,7 +27,7 @@ from exercises.ex01_kafka_transform.config import TransformerSettings
 from exercises.ex01_kafka_transform.observer import read_topic
 from exercises.ex01_kafka_transform.offsets import group_lag
 from exercises.ex01_kafka_transform.runtime import EXIT_FAILED
-from exercises.ex01_kafka_transform.tests.conftest import StartTransformer
+from exercises.ex01_kafka_transform.tests.conftest import StartTransformer, finished
 from exercises.ex01_kafka_transform.tests.test_transformer import keyed_values
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -108,7 +108,7 @@ def test_broker_killed_mid_stream_transformer_exits_with_a_reason_or_recovers(
 
     # Bounded by EX01_BROKER_TIMEOUT_S=5 (or the 5 s flush timeout of a batch in flight) plus slack.
     try:
-        code = first.wait(60)
+        code = finished(first, 60)
     except subprocess.TimeoutExpired:
         pytest.fail(f"the transformer hung after the broker died:\n{first.log()[-3000:]}")
     took = time.monotonic() - killed_at

@@ -21,7 +21,7 @@ from exercises.ex01_kafka_transform.config import TransformerSettings
 from exercises.ex01_kafka_transform.observer import read_topic
 from exercises.ex01_kafka_transform.offsets import group_lag
 from exercises.ex01_kafka_transform.runtime import EXIT_FAILED
-from exercises.ex01_kafka_transform.tests.conftest import Feeder, StartTransformer
+from exercises.ex01_kafka_transform.tests.conftest import Feeder, StartTransformer, finished
 
 pytestmark = pytest.mark.integration
 OUTPUT_LIMIT = 1000  # bytes: the output topic's max.message.bytes
@@ -64,7 +64,7 @@ def test_committed_offsets_do_not_move_past_a_record_whose_delivery_failed(
     partition, big_offset = feeder.positions[big.encode()][0]
 
     first = start_transformer(settings)
-    code = first.wait(90)
+    code = finished(first, 90)
     log = first.log()
     assert code == EXIT_FAILED, f"a failed delivery must end the process with exit 1:\n{log[-2000:]}"
     assert "batch not delivered" in log, log[-2000:]

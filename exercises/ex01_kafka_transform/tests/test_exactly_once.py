@@ -20,7 +20,7 @@ from exercises.ex01_kafka_transform.config import TransformerSettings
 from exercises.ex01_kafka_transform.observer import read_topic
 from exercises.ex01_kafka_transform.offsets import group_lag
 from exercises.ex01_kafka_transform.runtime import EXIT_FENCED
-from exercises.ex01_kafka_transform.tests.conftest import Feeder, StartTransformer
+from exercises.ex01_kafka_transform.tests.conftest import Feeder, StartTransformer, finished
 from exercises.ex01_kafka_transform.tests.test_transformer import _send_slowly, keyed_values
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -131,7 +131,7 @@ def test_a_zombie_with_the_same_transactional_id_is_fenced_and_stops(
                "the first instance's first outputs", older, sender)
 
     newer = start_transformer(settings, "transactional")  # same transactional.id: the older is a zombie
-    code = older.wait(60)
+    code = finished(older, 60)
     assert code == EXIT_FENCED, f"the fenced instance must exit {EXIT_FENCED}:\n{older.log()[-2000:]}"
     reasons = [line for line in older.log().splitlines() if "ERROR ex01" in line]
     assert len(reasons) == 1, f"one line says why it stopped: {reasons}"
