@@ -127,6 +127,7 @@ class TransformerRuntime(ABC):
         self._down_since: float | None = None
         self._fatal = False
         self._phase, self._phase_since = "starting", time.monotonic()
+        self._closed = threading.Event()
         self.consumer = Consumer(client_config({**self.consumer_config(), "error_cb": self._on_error},
                                                kafka))
         faults = FaultSettings()
@@ -233,8 +234,7 @@ class TransformerRuntime(ABC):
         loop lasts longer than both bounds while every broker is down, log why and exit 1. Nothing
         undelivered was committed, so a restart resumes correctly."""
         bound = self.settings.broker_timeout_s + self.settings.flush_timeout_s + 5
-        while True:
-            time.sleep(0.5)
+        while not self._closed.wait(0.5):
             stuck = time.monotonic() - self._phase_since
             if self._down_since is not None and stuck > bound:
                 log.error("lost the brokers, stuck in %s for %.0fs with no broker reachable; exiting "
@@ -281,6 +281,7 @@ class TransformerRuntime(ABC):
             self.producer.flush(self.settings.flush_timeout_s)
         lag_text = self.lag_text() if not self._fatal and self._down_since is None else "lag unknown"
         self.consumer.close()
+        self._closed.set()
         log.info("stopped: %s %s", self.stats_line(), lag_text)
 
     def stats_line(self) -> str:
