@@ -3,27 +3,43 @@
 Baselines, same client library and settings, same broker, same record size:
 - produce-only: one idempotent producer, as fast as it can, acks from the broker;
 - consume-only: one consumer reading those records back.
-Then, for each point of a batch-size x linger sweep, the transformer (a real process):
+Then, for each tuning profile, the at-least-once transformer and the exactly-once one (real
+processes), at the same load:
 - throughput: it drains a pre-filled topic; records/s is taken from the output records' own
   timestamps (first to last), so start-up and group join are not counted;
-- latency: a generator sends at a steady rate below capacity; the observer reads the output live and
-  measures produce-to-read time per record (p50, p99).
+- latency: the generator (a process of its own) sends at a steady rate; the observer reads the
+  output live (`read_committed`) and measures produce-to-read time per record (p50, p99).
+
+A point that measured nothing (a transformer that died, an empty output) is reported as such, in
+the table and as `null` in the JSON line; the run goes on. Progress shows while it runs.
 """
 
 from __future__ import annotations
 
-import threading
+import json
+import math
+import os
+import subprocess
+import sys
 import time
+import traceback
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
-from bootcamp.bench import BenchReport, Stopwatch, percentile, ratio
+from bootcamp.bench import Stopwatch, percentile
 from bootcamp.kafka.admin import ensure_topics
 from bootcamp.kafka.config import client_config
 from bootcamp.kafka.messages import timestamp_ms
+from bootcamp.paths import REPO_ROOT
+from exercises.ex01_kafka_transform.config import TransformerSettings
 from exercises.ex01_kafka_transform.generator import produce, records
 from exercises.ex01_kafka_transform.harness import TransformerProcess, fresh_settings, wait_for
 from exercises.ex01_kafka_transform.observer import read_topic
@@ -31,16 +47,30 @@ from exercises.ex01_kafka_transform.observer import read_topic
 RECORD_BYTES = 200
 PRODUCER = {"enable.idempotence": True, "linger.ms": 5, "compression.type": "lz4",
             "partitioner": "murmur2_random"}
+MODES = {"at-least-once": "transformer", "exactly-once": "transactional"}
+NAN = math.nan
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A tuning profile: the knobs `EX01_*` that set the transformer's batching."""
+
+    name: str
+    batch_size: int
+    linger_ms: float
+    batch_timeout_s: float
+    source_linger_ms: float = 5.0  # the generator's own linger, part of the end-to-end latency
 
 
 @dataclass
-class SweepPoint:
-    batch_size: int
-    linger_ms: float
-    batch_timeout_s: float = 0.1
-    records_per_s: float = 0.0
-    p50_ms: float = 0.0
-    p99_ms: float = 0.0
+class Point:
+    profile: Profile
+    mode: str
+    records_per_s: float = NAN
+    p50_ms: float = NAN
+    p99_ms: float = NAN
+    rate: float = NAN
+    errors: list[str] = field(default_factory=list)
 
 
 def produce_only(topic: str, count: int) -> float:
@@ -86,17 +116,20 @@ def consume_only(topic: str, count: int, partitions: int) -> float:
             seen += len(batch)
     finally:
         consumer.close()
-    return seen / (time.perf_counter() - started) if started else 0.0
+    return seen / (time.perf_counter() - started) if started else NAN
 
 
-def transformer_throughput(source_topic: str, count: int, point: SweepPoint) -> float:
-    settings = fresh_settings("bench", batch_size=point.batch_size, linger_ms=point.linger_ms,
-                              batch_timeout_s=point.batch_timeout_s)
-    settings = settings.model_copy(update={"input_topic": source_topic})
-    process = TransformerProcess(settings, log_name=f"bench-b{point.batch_size}-l{point.linger_ms:g}")
+def _settings(label: str, profile: Profile) -> TransformerSettings:
+    return fresh_settings(label, batch_size=profile.batch_size, linger_ms=profile.linger_ms,
+                          batch_timeout_s=profile.batch_timeout_s)
+
+
+def transformer_throughput(source_topic: str, count: int, point: Point) -> float:
+    settings = _settings("bench", point.profile).model_copy(update={"input_topic": source_topic})
+    process = TransformerProcess(settings, log_name=f"bench-{point.mode}-{point.profile.name}",
+                                 module=MODES[point.mode])
     try:
-        wait_for(lambda: len(read_topic(settings.output_topic, count=count, idle_s=1,
-                                        timeout_s=30).records) >= count,
+        wait_for(lambda: len(read_topic(settings.output_topic, timeout_s=30).records) >= count,
                  300, f"{count} transformed records", process)
     finally:
         process.stop()
@@ -116,75 +149,183 @@ def _rate_from_timestamps(topic: str, partitions: int, count: int) -> float:
     finally:
         consumer.close()
     span_s = (max(stamps) - min(stamps)) / 1000 if stamps else 0
-    return len(stamps) / span_s if span_s > 0 else float("nan")
+    return len(stamps) / span_s if span_s > 0 else NAN
 
 
-def transformer_latency(point: SweepPoint, rate: float, seconds: float) -> tuple[float, float]:
-    settings = fresh_settings("lat", batch_size=point.batch_size, linger_ms=point.linger_ms,
-                              batch_timeout_s=point.batch_timeout_s)
-    process = TransformerProcess(settings, log_name="bench-latency")
+def _live_latency(settings: TransformerSettings, read: str, rate: float, seconds: float,
+                  source_linger_ms: float, skip: int) -> tuple[float, float]:
+    """Run the generator (a process of its own) into the input topic at `rate`, read `read` live."""
+    count = int(rate * seconds)
+    env = {**os.environ, **{f"EX01_{k.upper()}": str(v) for k, v in settings.model_dump().items()
+                            if v is not None}}
+    generator = subprocess.Popen(
+        [sys.executable, "-m", "exercises.ex01_kafka_transform.generator", "--count", str(count),
+         "--rate", str(rate), "--size", str(RECORD_BYTES), "--seed", "11",
+         "--linger-ms", str(source_linger_ms)],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        seen = read_topic(read, count=count + skip, timeout_s=seconds + 60, follow=True)
+    finally:
+        generator.wait(60)
+    live = [r.latency_ms for r in seen.records[skip:] if r.latency_ms is not None]
+    return percentile(live, 50), percentile(live, 99)
+
+
+def raw_latency(rate: float, seconds: float, source_linger_ms: float) -> tuple[float, float]:
+    """The floor: the same generator and observer on the input topic, no transformer between."""
+    settings = fresh_settings("raw")
+    return _live_latency(settings, settings.input_topic, rate, seconds, source_linger_ms, skip=0)
+
+
+def transformer_latency(point: Point, rate: float, seconds: float) -> tuple[float, float]:
+    """p50 and p99 produce-to-read latency at a steady `rate`, the generator in its own process."""
+    settings = _settings("lat", point.profile)
+    process = TransformerProcess(settings, log_name=f"bench-latency-{point.mode}", module=MODES[point.mode])
     producer = Producer(client_config(PRODUCER))
     try:
         # Warm up until the transformer has joined its group and moved a record through.
         produce(producer, settings.input_topic, records(1, size=RECORD_BYTES))
-        wait_for(lambda: bool(read_topic(settings.output_topic, count=1, idle_s=0.5).records),
-                 60, "the transformer to join its group", process)
-        count = int(rate * seconds)
-        sender = threading.Thread(target=produce, args=(
-            producer, settings.input_topic, records(count, size=RECORD_BYTES, seed=11), rate))
-        latencies: list[float] = []
-        sender.start()
-        seen = read_topic(settings.output_topic, count=count + 1, idle_s=3, timeout_s=seconds + 60,
-                          on_record=lambda r: latencies.append(r.latency_ms or 0.0))
-        sender.join()
-        live = [r.latency_ms for r in seen.records[1:] if r.latency_ms is not None]
+        wait_for(lambda: bool(read_topic(settings.output_topic, count=1, timeout_s=5).records),
+                 90, "the transformer to join its group", process)
+        return _live_latency(settings, settings.output_topic, rate, seconds,
+                             point.profile.source_linger_ms, skip=1)
     finally:
         process.stop()
-    return percentile(live, 50), percentile(live, 99)
+
+
+def _num(value: float, digits: int = 1) -> float | None:
+    """A figure for the JSON line: rounded, or null when nothing was measured."""
+    return None if value is None or math.isnan(value) else round(value, digits)
+
+
+def _cell(value: float, unit: str = "") -> str:
+    if value is None or math.isnan(value):
+        return "not measured"
+    return f"{value:,.0f}{unit}" if abs(value) >= 100 else f"{value:,.3g}{unit}"
+
+
+class Steps:
+    """A progress bar over the run's steps; a step that fails is recorded, and the run goes on."""
+
+    def __init__(self, console: Console, total: int) -> None:
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=console, transient=True)
+        self.task = self.progress.add_task("ex01 bench", total=total)
+
+    @contextmanager
+    def step(self, text: str, errors: list[str]) -> Iterator[None]:
+        self.progress.update(self.task, description=text)
+        try:
+            yield
+        except Exception as exc:  # a point that fails is reported as not measured
+            errors.append(f"{text}: {type(exc).__name__}: {exc}")
+            self.progress.console.print(f"[yellow]{text}: not measured ({type(exc).__name__}: {exc})")
+            if os.environ.get("BOOTCAMP_BENCH_DEBUG"):
+                traceback.print_exc()
+        finally:
+            self.progress.advance(self.task)
+
+
+def profiles(quick: bool) -> list[Profile]:
+    """The default settings, the batch-size extremes, and the low-latency profile of Tune it."""
+    default = Profile("default", 500, 5.0, 0.1)
+    tuned = Profile("low-latency", 500, 0.0, 0.005, source_linger_ms=0.0)
+    if quick:
+        return [default, tuned]
+    return [Profile("batch-1", 1, 0.0, 0.1), Profile("batch-100", 100, 5.0, 0.1), default,
+            Profile("batch-2000", 2000, 5.0, 0.1), Profile("timeout-10ms", 500, 5.0, 0.01), tuned]
 
 
 def bench(quick: bool) -> None:
+    console = Console(width=150)
     count = 20_000 if quick else 100_000
-    batches = [100, 1000] if quick else [1, 100, 1000]
-    lingers = [5.0] if quick else [0.0, 5.0, 50.0]
     rate, seconds = (1000.0, 3.0) if quick else (1000.0, 6.0)
-    report = BenchReport("ex01", f"ex01: transformer vs raw client, {RECORD_BYTES}-byte records",
-                         ["what", "batch", "linger ms", "timeout ms", "records/s", "vs produce", "p50 ms",
-                          "p99 ms"])
+    chosen = profiles(quick)
+    points = [Point(p, mode) for p in chosen for mode in MODES]
+    half_load = [Point(chosen[-1], mode) for mode in MODES]  # the tuned profile at half its throughput
+    steps = Steps(console, 3 + 2 * len(points) + len(half_load))
+    errors: list[str] = []
+    produce_rps = consume_rps = raw_p50 = raw_p99 = NAN
     source = f"ex01-bench-{uuid.uuid4().hex[:6]}.source"
     ensure_topics([source], partitions=3)
-    with report.step("baseline: produce-only"):
-        produce_rps = produce_only(source, count)
-    with report.step("baseline: consume-only"):
-        consume_rps = consume_only(source, count, 3)
-    report.add("produce-only", "–", 5, "–", produce_rps, 1.0, "", "")
-    report.add("consume-only", "–", "–", "–", consume_rps, ratio(consume_rps, produce_rps), "", "")
+    with steps.progress:
+        with steps.step("baseline: produce-only", errors):
+            produce_rps = produce_only(source, count)
+        with steps.step("baseline: consume-only", errors):
+            consume_rps = consume_only(source, count, 3)
+        with steps.step(f"baseline: produce-to-read latency at {rate:g}/s, no transformer", errors):
+            raw_p50, raw_p99 = raw_latency(rate, seconds, source_linger_ms=0.0)
+        for point in points:
+            label = f"{point.mode} {point.profile.name}"
+            n = min(count, 5_000) if point.profile.batch_size == 1 else count  # a commit per record
+            with steps.step(f"{label}: throughput ({n:,} records)", point.errors):
+                point.records_per_s = transformer_throughput(source, n, point)
+            with steps.step(f"{label}: latency at {rate:g}/s", point.errors):
+                point.rate = rate
+                point.p50_ms, point.p99_ms = transformer_latency(point, rate, seconds)
+        for point in half_load:
+            measured = next(p for p in points if p.profile == point.profile and p.mode == point.mode)
+            with steps.step(f"{point.mode} {point.profile.name}: latency at half its throughput",
+                            point.errors):
+                if math.isnan(measured.records_per_s):
+                    raise RuntimeError("its throughput was not measured")
+                point.rate = round(measured.records_per_s / 2)
+                point.p50_ms, point.p99_ms = transformer_latency(point, point.rate, seconds)
+    _report(console, count, (produce_rps, consume_rps, raw_p50, raw_p99), points, half_load, errors)
 
-    points = [SweepPoint(batch, linger) for batch in batches for linger in lingers]
-    points.append(SweepPoint(100, 0.0, batch_timeout_s=0.01))  # a low-latency profile
-    for point in points:
-        label = f"batch={point.batch_size} linger={point.linger_ms:g} timeout={point.batch_timeout_s:g}s"
-        n = min(count, 5_000) if point.batch_size == 1 else count  # one commit per record is slow
-        with report.step(f"transformer {label}: throughput"):
-            point.records_per_s = transformer_throughput(source, n, point)
-        with report.step(f"transformer {label}: latency at {rate:g}/s"):
-            point.p50_ms, point.p99_ms = transformer_latency(point, rate, seconds)
-        report.add("transformer", point.batch_size, point.linger_ms, point.batch_timeout_s * 1000,
-                   point.records_per_s, ratio(point.records_per_s, produce_rps), point.p50_ms, point.p99_ms)
-    sweep = points
 
-    default = next((p for p in sweep if p.batch_size == 1000 and p.linger_ms == 5.0), sweep[-1])
-    report.note(f"latency: {rate:g} records/s for {seconds:g}s per point, produce-to-read, "
-                "generator and observer on this machine")
+def _report(console: Console, count: int, baselines: tuple[float, float, float, float],
+            points: list[Point], half_load: list[Point], errors: list[str]) -> None:
+    produce_rps, consume_rps, raw_p50, raw_p99 = baselines
+
+    def vs(value: float) -> str:
+        return "–" if math.isnan(value) or math.isnan(produce_rps) else f"{value / produce_rps:.3f}"
+
+    table = Table(title=f"ex01: transformer vs raw client, {RECORD_BYTES}-byte records, {count:,} records")
+    for column in ("what", "mode", "batch", "linger ms", "timeout ms", "records/s", "vs produce",
+                   "load rec/s", "p50 ms", "p99 ms"):
+        table.add_column(column, justify="left" if column in ("what", "mode") else "right")
+    table.add_row("produce-only", "–", "–", "5", "–", _cell(produce_rps), "1.000", "", "", "")
+    table.add_row("consume-only", "–", "–", "–", "–", _cell(consume_rps), vs(consume_rps), "", "", "")
+    table.add_row("produce-to-read, no transformer", "–", "–", "0", "–", "", "", "1,000", _cell(raw_p50),
+                  _cell(raw_p99))
+    for point in [*points, *half_load]:
+        p = point.profile
+        swept = point in points
+        table.add_row(p.name, point.mode, str(p.batch_size), f"{p.linger_ms:g}",
+                      f"{p.batch_timeout_s * 1000:g}", _cell(point.records_per_s) if swept else "",
+                      vs(point.records_per_s) if swept else "", _cell(point.rate), _cell(point.p50_ms),
+                      _cell(point.p99_ms))
+    console.print(table)
+    console.print("  latency: produce-to-read at a steady load, generator and observer on this machine; "
+                  "the observer reads read_committed")
+    for point in [*points, *half_load]:
+        errors += point.errors
+    for error in errors:
+        console.print(f"  [yellow]not measured: {error}")
+
+    def row(point: Point) -> dict[str, Any]:
+        p = point.profile
+        return {"profile": p.name, "mode": point.mode, "batch": p.batch_size, "linger_ms": p.linger_ms,
+                "batch_timeout_s": p.batch_timeout_s, "rps": _num(point.records_per_s, 0),
+                "load_rps": _num(point.rate, 0), "p50_ms": _num(point.p50_ms), "p99_ms": _num(point.p99_ms)}
+
+    def pick(mode: str, name: str, among: list[Point]) -> Point | None:
+        return next((p for p in among if p.mode == mode and p.profile.name == name), None)
+
+    default, eos = pick("at-least-once", "default", points), pick("exactly-once", "default", points)
     metrics: dict[str, Any] = {
-        "record_bytes": RECORD_BYTES, "records": count,
-        "produce_only_rps": round(produce_rps), "consume_only_rps": round(consume_rps),
-        "transformer_rps": round(default.records_per_s),
-        "transformer_vs_produce_only": ratio(default.records_per_s, produce_rps),
-        "transformer_vs_consume_only": ratio(default.records_per_s, consume_rps),
-        "p50_ms": round(default.p50_ms, 1), "p99_ms": round(default.p99_ms, 1),
-        "sweep": [{"batch": p.batch_size, "linger_ms": p.linger_ms, "batch_timeout_s": p.batch_timeout_s,
-                   "rps": round(p.records_per_s),
-                   "p50_ms": round(p.p50_ms, 1), "p99_ms": round(p.p99_ms, 1)} for p in sweep],
+        "exercise": "ex01", "record_bytes": RECORD_BYTES, "records": count,
+        "produce_only_rps": _num(produce_rps, 0), "consume_only_rps": _num(consume_rps, 0),
+        "raw_p50_ms": _num(raw_p50), "raw_p99_ms": _num(raw_p99),
+        "transformer_rps": _num(default.records_per_s, 0) if default else None,
+        "transformer_vs_produce_only": _num(default.records_per_s / produce_rps, 3) if default else None,
+        "p50_ms": _num(default.p50_ms) if default else None,
+        "p99_ms": _num(default.p99_ms) if default else None,
+        "exactly_once_rps": _num(eos.records_per_s, 0) if eos else None,
+        "exactly_once_p99_ms": _num(eos.p99_ms) if eos else None,
+        "sweep": [row(p) for p in points], "half_load": [row(p) for p in half_load],
+        "not_measured": len(errors),
     }
-    report.finish(metrics)
+    print(json.dumps(metrics), flush=True)
+

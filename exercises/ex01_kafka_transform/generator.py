@@ -99,15 +99,17 @@ def main(
     size: Annotated[int, typer.Option(help="approximate value size in bytes")] = 100,
     bad_every: Annotated[int, typer.Option(help="make every N-th record invalid (0 = none)")] = 0,
     topic: Annotated[str | None, typer.Option(help="default: EX01_INPUT_TOPIC")] = None,
+    linger_ms: Annotated[float, typer.Option(help="producer linger: part of the end-to-end latency")] = 5,
+    seed: Annotated[int, typer.Option(help="seed of the deterministic record stream")] = 7,
 ) -> None:
     """Send keyed records to the input topic."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = TransformerSettings()
     target = topic or settings.input_topic
     ensure_topics(settings.topics(), partitions=settings.partitions)
-    producer = Producer(client_config({"linger.ms": 5, "enable.idempotence": True,
+    producer = Producer(client_config({"linger.ms": linger_ms, "enable.idempotence": True,
                                        "partitioner": "murmur2_random"}))
-    sent = produce(producer, target, records(count, keys, size, bad_every, settings.max_value_bytes),
+    sent = produce(producer, target, records(count, keys, size, bad_every, settings.max_value_bytes, seed),
                    rate)
     log.info("sent %d records to %s", sent, target)
 

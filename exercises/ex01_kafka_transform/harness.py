@@ -32,15 +32,18 @@ def fresh_settings(label: str, **overrides: object) -> TransformerSettings:
 
 
 class TransformerProcess:
-    """The transformer in a child process; `stop()` sends SIGTERM and returns the exit code."""
+    """The transformer (`transformer`, or the exactly-once `transactional`) in a child process;
+    `stop()` sends SIGTERM and returns the exit code."""
 
-    def __init__(self, settings: TransformerSettings, log_name: str = "transformer") -> None:
+    def __init__(self, settings: TransformerSettings, log_name: str = "transformer",
+                 module: str = "transformer") -> None:
         impl = os.environ.get("BOOTCAMP_IMPL", "solution")
         self.log_path: Path = service_dir("ex01") / f"{log_name}.log"
-        env = {**os.environ, **{f"EX01_{k.upper()}": str(v) for k, v in settings.model_dump().items()}}
+        env = {**os.environ, **{f"EX01_{k.upper()}": str(v) for k, v in settings.model_dump().items()
+                                if v is not None}}
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", f"exercises.ex01_kafka_transform.{impl}.transformer"],
+                [sys.executable, "-m", f"exercises.ex01_kafka_transform.{impl}.{module}"],
                 cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def check_alive(self) -> None:

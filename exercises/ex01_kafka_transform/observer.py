@@ -1,8 +1,10 @@
-"""Read a topic from the beginning and show what is in it: keys, values, headers, latency.
+"""Read a topic from the beginning and show what is in it: keys, values, headers, latency, lag.
 
 It reads without a consumer group (partitions assigned directly, nothing committed), so watching a topic
-never disturbs the transformer's group or its offsets. It stops after `--idle` seconds with no new
-record, or after `--count` records.
+never disturbs the transformer's group or its offsets. It stops at the end of every partition (the
+end offsets of its isolation level: the high watermark, or for `read_committed` the last stable
+offset), or after `--count` records. `--group` also prints that group's lag on the input topic, per
+partition, from its committed offsets and the partitions' high watermarks.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 import typer
-from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
 from rich.console import Console
 from rich.table import Table
 
@@ -24,6 +26,7 @@ from bootcamp.kafka.config import client_config
 from bootcamp.kafka.messages import header_bytes, position
 from exercises.ex01_kafka_transform.config import TransformerSettings
 from exercises.ex01_kafka_transform.generator import PRODUCED_AT
+from exercises.ex01_kafka_transform.offsets import group_lag
 
 
 @dataclass
@@ -57,56 +60,89 @@ def _observed(msg: Message, received_ns: int) -> Observed:
     return Observed(msg.key(), msg.value(), found, where.partition, where.offset, latency)
 
 
-def read_topic(topic: str, count: int | None = None, idle_s: float = 5.0, timeout_s: float = 120.0,
-               on_record: Callable[[Observed], None] | None = None, first_wait_s: float = 3.0
-               ) -> Observation:
-    """Read `topic` from the beginning until `count` records, `idle_s` of silence, or `timeout_s`.
+def read_topic(topic: str, count: int | None = None, idle_s: float | None = None,
+               timeout_s: float = 60.0, on_record: Callable[[Observed], None] | None = None,
+               isolation: str = "read_committed", follow: bool = False) -> Observation:
+    """Read `topic` from the beginning: to the end of every partition, or `count` records.
 
-    The broker's high watermarks cannot be trusted (tansu reports wrong ones), so "the end" is a
-    silence. The first fetch (offset lookup, connection) can take longer than a short idle period,
-    so before the first record the wait is at least `first_wait_s`.
+    The end is librdkafka's partition EOF: the consumer's fetch position reached the partition's end
+    offset (the high watermark, or the last stable offset for `read_committed`, past commit markers
+    and aborted records). With `count` or `follow` it keeps reading new records instead, until
+    `count`, `timeout_s`, or, when given, `idle_s` at the end of every partition without a new record.
     """
     consumer = Consumer(client_config({
         "group.id": f"observer-{uuid.uuid4().hex[:8]}",  # required by the client; never joined
-        "enable.auto.commit": False, "fetch.wait.max.ms": 50,
+        "enable.auto.commit": False, "fetch.wait.max.ms": 10, "enable.partition.eof": True,
+        "isolation.level": isolation,
     }))
     partitions = partition_count(topic)
     consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(partitions)])
     seen = Observation()
+    at_end: set[int] = set()
     started = last = time.monotonic()
     try:
         while time.monotonic() - started < timeout_s:
             if count is not None and len(seen.records) >= count:
                 break
-            batch = consumer.consume(num_messages=1000, timeout=0.1)
-            now_ns = time.time_ns()
-            for msg in batch:
-                if msg.error():
+            if count is None and not follow and len(at_end) >= partitions:
+                break
+            if idle_s is not None and len(at_end) >= partitions and time.monotonic() - last > idle_s:
+                break
+            for msg in _drain(consumer, 1000, 0.05):
+                error = msg.error()
+                if error is not None:
+                    if error.code() == KafkaError._PARTITION_EOF and msg.partition() is not None:
+                        at_end.add(int(msg.partition() or 0))
+                        last = time.monotonic()
                     continue
-                observed = _observed(msg, now_ns)
+                at_end.discard(int(msg.partition() or 0))
+                observed = _observed(msg, time.time_ns())
                 seen.records.append(observed)
+                last = time.monotonic()
                 if on_record:
                     on_record(observed)
-            if batch:
-                last = time.monotonic()
-            elif time.monotonic() - last > (idle_s if seen.records else max(idle_s, first_wait_s)):
-                break
     finally:
         consumer.close()
     return seen
 
 
+def _drain(consumer: Consumer, most: int, timeout_s: float) -> list[Message]:
+    """Wait for one record, then take what is already fetched without waiting: a record is stamped
+    when it arrives, not when a batch of `most` fills (which is what `consume(most, t)` waits for)."""
+    first = consumer.poll(timeout_s)
+    if first is None:
+        return []
+    return [first, *consumer.consume(most - 1, timeout=0)]
+
+
+def show_lag(console: Console, group: str, topic: str) -> None:
+    """A group's committed offset, end offset and lag per partition of `topic`."""
+    rows = group_lag(group, topic, partition_count(topic))
+    table = Table(title=f"group {group} on {topic}")
+    for column in ("partition", "committed", "end offset", "lag"):
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(str(row.partition), "–" if row.committed is None else str(row.committed),
+                      str(row.end), str(row.lag))
+    table.add_row("total", "", "", str(sum(r.lag for r in rows)))
+    console.print(table)
+
+
 def main(
     topic: Annotated[str | None, typer.Option(help="default: EX01_OUTPUT_TOPIC")] = None,
-    count: Annotated[int | None, typer.Option(help="stop after this many records")] = None,
-    idle: Annotated[float, typer.Option(help="stop after this many idle seconds")] = 5.0,
+    count: Annotated[int | None, typer.Option(help="wait for this many records")] = None,
     show: Annotated[int, typer.Option(help="records to print")] = 10,
+    group: Annotated[str | None, typer.Option(help="also show this group's lag on the input topic "
+                                              "(default: EX01_GROUP_ID)")] = None,
+    uncommitted: Annotated[bool, typer.Option(help="read_uncommitted: show records of open and aborted "
+                                              "transactions too")] = False,
 ) -> None:
-    """Print a topic's records and a summary."""
+    """Print a topic's records and a summary, then the transformer group's lag."""
     settings = TransformerSettings()
     target = topic or settings.output_topic
     console = Console()
-    seen = read_topic(target, count=count, idle_s=idle)
+    seen = read_topic(target, count=count,
+                      isolation="read_uncommitted" if uncommitted else "read_committed")
     table = Table(title=f"{target}: first {min(show, len(seen.records))} of {len(seen.records)} records")
     for column in ("p/offset", "key", "value", "headers"):
         table.add_column(column, overflow="fold")
@@ -118,6 +154,7 @@ def main(
     console.print(table)
     if seen.latencies():
         console.print(f"end-to-end latency: p50 {seen.p(50):.1f} ms, p99 {seen.p(99):.1f} ms")
+    show_lag(console, group or settings.group_id, settings.input_topic)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,17 @@
-"""The transformer's provided machinery: lifecycle, counters, signals and exit codes.
+"""The transformer's provided machinery: lifecycle, counters, signals, lag, faults and exit codes.
 
 This part is not the exercise. `TransformerRuntime` owns the consumer and producer, runs the loop
-(`consume` a batch, hand it to `process_batch`, log statistics), stops on request, and on the way out
-flushes, leaves the group and logs its counters. The part that decides the delivery guarantees
-(the client settings and `process_batch`) is the exercise's, in `solution/transformer.py`, or in
-`starter/transformer.py` for you to write.
+(`consume` a batch, hand it to `process_batch`, log statistics with the group's lag per partition),
+notices when every broker is unreachable, stops on request, and on the way out flushes, leaves the
+group and logs its counters. The parts that decide the delivery guarantees (the client settings,
+`transform_and_produce`, `process_batch`, and for exactly-once the transaction) are the exercise's, in
+`solution/`, or in `starter/` for you to write.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -25,10 +27,11 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Produ
 
 from bootcamp.errors import BootcampError
 from bootcamp.kafka.admin import ensure_topics
-from bootcamp.kafka.config import client_config
+from bootcamp.kafka.config import client_config, consumer_group_config
 from bootcamp.kafka.messages import Headers
 from bootcamp.settings import KafkaSettings
-from exercises.ex01_kafka_transform.config import TransformerSettings
+from exercises.ex01_kafka_transform.config import FaultSettings, TransformerSettings
+from exercises.ex01_kafka_transform.offsets import format_lag, lag
 
 log = logging.getLogger("ex01.transformer")
 
@@ -37,6 +40,17 @@ Transform = Callable[[bytes | None], bytes | None]
 
 class DeliveryFailed(Exception):
     """Some records of a batch were not acknowledged; the batch must not be committed."""
+
+
+class TransactionFailed(Exception):
+    """The exactly-once variant gave up on a batch (aborted too often, or its commit never completed)."""
+
+
+class BrokerUnavailable(Exception):
+    """Every broker was unreachable for longer than `broker_timeout_s`."""
+
+
+EXIT_OK, EXIT_FAILED, EXIT_SETUP, EXIT_FENCED = 0, 1, 2, 3
 
 
 @dataclass
@@ -48,7 +62,57 @@ class Counters:
     dead_lettered: int = 0
     batches: int = 0
     commit_failures: int = 0
+    aborted: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class Deliveries:
+    """The delivery reports of one batch: failures kept, successes counted.
+
+    `callback(dead_letter)` is the `on_delivery` for one produced record. In a transaction the counts
+    include records the broker accepted in a transaction that was later aborted.
+    """
+
+    counters: Counters
+    failures: list[KafkaError] = field(default_factory=list)
+
+    def callback(self, dead_letter: bool) -> Callable[[KafkaError | None, Message], None]:
+        def report(error: KafkaError | None, _msg: Message) -> None:
+            if error is not None:
+                self.failures.append(error)
+            elif dead_letter:
+                self.counters.dead_lettered += 1
+            else:
+                self.counters.produced += 1
+        return report
+
+
+class FaultyProducer(Producer):
+    """A producer that pauses or fails at a chosen `commit_transaction` call (see `FaultSettings`).
+
+    Used only when a fault is configured: it is how the tests kill a transformer inside an open
+    transaction, or just after a commit, deterministically.
+    """
+
+    faults: FaultSettings
+    commits: int
+
+    def commit_transaction(self, *args: Any) -> None:
+        self.commits += 1
+        n, faults = self.commits, self.faults
+        if n == faults.abort_at:
+            log.warning("fault injection: commit %d fails with an abortable error", n)
+            raise KafkaException(KafkaError(KafkaError._MSG_TIMED_OUT, "fault injection: a record of "
+                                            "this transaction was not delivered", txn_requires_abort=True))
+        if n == faults.pause_in_transaction_at:
+            self.flush(30)  # the open transaction's records reach the log, uncommitted
+            log.warning("fault injection: paused inside an open transaction before commit %d", n)
+            time.sleep(faults.pause_s)
+        super().commit_transaction(*args)
+        if n == faults.pause_after_commit_at:
+            log.warning("fault injection: paused after commit %d", n)
+            time.sleep(faults.pause_s)
 
 
 class TransformerRuntime(ABC):
@@ -60,10 +124,42 @@ class TransformerRuntime(ABC):
         self.transform = transform
         self.counters = Counters()
         self._stopping = threading.Event()
-        self.consumer = Consumer(client_config(self.consumer_config(), kafka))
-        self.producer = Producer(client_config(self.producer_config(), kafka))
+        self._down_since: float | None = None
+        self._fatal = False
+        self._phase, self._phase_since = "starting", time.monotonic()
+        self._closed = threading.Event()
+        self.consumer = Consumer(client_config({**self.consumer_config(), "error_cb": self._on_error},
+                                               kafka))
+        faults = FaultSettings()
+        producer_config = client_config({**self.producer_config(), "error_cb": self._on_error}, kafka)
+        if faults.pause_in_transaction_at or faults.pause_after_commit_at or faults.abort_at:
+            faulty = FaultyProducer(producer_config)
+            faulty.faults, faulty.commits = faults, 0
+            self.producer: Producer = faulty
+        else:
+            self.producer = Producer(producer_config)
         self._last_stats = time.monotonic()
         self._last_consumed = 0
+
+    def membership(self) -> dict[str, Any]:
+        """Group settings for `consumer_config`: the group, its protocol, timings, static membership.
+
+        The classic protocol gets the local profile's short session (`consumer_group_config`); KIP-848's
+        `consumer` protocol takes its session and heartbeat from the broker, so they are not set here.
+        """
+        config: dict[str, Any] = {"group.id": self.settings.group_id}
+        if self.settings.group_protocol == "consumer":
+            config["group.protocol"] = "consumer"
+        else:
+            config.update(consumer_group_config())
+        if self.settings.group_instance_id:
+            config["group.instance.id"] = self.settings.group_instance_id
+        return config
+
+    def prepare(self) -> None:
+        """Called once before the group is joined (the exactly-once variant initialises its
+        transactions here)."""
+        return
 
     @abstractmethod
     def consumer_config(self) -> dict[str, Any]:
@@ -79,17 +175,30 @@ class TransformerRuntime(ABC):
 
     def run(self) -> None:
         """Process batches until `stop()`; then flush, leave the group and log the counters."""
+        threading.Thread(target=self._watchdog, name="watchdog", daemon=True).start()
+        try:
+            self.prepare()
+        except BaseException:
+            self._fatal = True
+            self.close()
+            raise
         self.consumer.subscribe([self.settings.input_topic], on_assign=self._on_assign,
                                 on_revoke=self._on_revoke)
         log.info("transforming %s -> %s (dead letters: %s), group %s", self.settings.input_topic,
                  self.settings.output_topic, self.settings.dead_letter_topic, self.settings.group_id)
         try:
             while not self._stopping.is_set():
+                self._enter("consume")
                 messages = self.consumer.consume(num_messages=self.settings.batch_size,
                                                  timeout=self.settings.batch_timeout_s)
                 if messages:
+                    self._enter("process_batch")
                     self.process_batch(messages)
+                self._check_brokers()
                 self._maybe_log_stats()
+        except KafkaException as exc:
+            self._fatal = isinstance(exc.args[0], KafkaError) and exc.args[0].fatal()
+            raise
         finally:
             self.close()
 
@@ -103,6 +212,51 @@ class TransformerRuntime(ABC):
                 return
             except BufferError:  # serve delivery reports, which frees the queue, then try again
                 self.producer.poll(0.05)
+
+    def _on_error(self, error: KafkaError) -> None:
+        """librdkafka's error callback: client-level events, most of them retried by the client."""
+        if error.code() == KafkaError._ALL_BROKERS_DOWN:
+            if self._down_since is None:
+                self._down_since = time.monotonic()
+                log.warning("every broker is unreachable; waiting up to %.0fs for one (%s)",
+                            self.settings.broker_timeout_s, error.str())
+        elif error.fatal():
+            log.warning("the client reports a fatal error: %s", error.str())
+        else:
+            log.debug("client error (retried by the client): %s", error.str())
+
+    def _enter(self, phase: str) -> None:
+        self._phase, self._phase_since = phase, time.monotonic()
+
+    def _watchdog(self) -> None:
+        """The last guard against waiting in silence: librdkafka calls without a timeout (a
+        synchronous commit, closing the group) can block while no broker answers. If one phase of the
+        loop lasts longer than both bounds while every broker is down, log why and exit 1. Nothing
+        undelivered was committed, so a restart resumes correctly."""
+        bound = self.settings.broker_timeout_s + self.settings.flush_timeout_s + 5
+        while not self._closed.wait(0.5):
+            stuck = time.monotonic() - self._phase_since
+            if self._down_since is not None and stuck > bound:
+                log.error("lost the brokers, stuck in %s for %.0fs with no broker reachable; exiting "
+                          "(nothing undelivered was committed)", self._phase, stuck)
+                logging.shutdown()
+                os._exit(EXIT_FAILED)
+
+    def _check_brokers(self) -> None:
+        """While every broker is down: a metadata request tells when one is back; give up after
+        `broker_timeout_s` instead of waiting in silence."""
+        if self._down_since is None:
+            return
+        try:
+            self.consumer.list_topics(self.settings.input_topic, timeout=1.0)
+        except KafkaException:
+            down = time.monotonic() - self._down_since
+            if down > self.settings.broker_timeout_s:
+                raise BrokerUnavailable(f"no broker reachable for {down:.0f}s (EX01_BROKER_TIMEOUT_S="
+                                        f"{self.settings.broker_timeout_s:g})") from None
+            return
+        log.info("a broker is reachable again after %.1fs", time.monotonic() - self._down_since)
+        self._down_since = None
 
     def _on_assign(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
         log.info("partitions assigned: %s", [p.partition for p in partitions])
@@ -118,31 +272,48 @@ class TransformerRuntime(ABC):
         self._stopping.set()
 
     def close(self) -> None:
-        """Flush what is in flight, leave the group (so partitions move at once), log the counters."""
-        self.producer.flush(self.settings.flush_timeout_s)
+        """Flush what is in flight, leave the group (so partitions move at once), log the counters.
+
+        After a fatal error (a fenced producer) nothing can be flushed; the group is still left.
+        """
+        self._enter("close")
+        if not self._fatal:
+            self.producer.flush(self.settings.flush_timeout_s)
+        lag_text = self.lag_text() if not self._fatal and self._down_since is None else "lag unknown"
         self.consumer.close()
-        log.info("stopped: %s", self.stats_line())
+        self._closed.set()
+        log.info("stopped: %s %s", self.stats_line(), lag_text)
 
     def stats_line(self) -> str:
         c = self.counters
         reasons = ", ".join(f"{k}={v}" for k, v in sorted(c.reasons.items())) or "none"
         return (f"consumed={c.consumed} produced={c.produced} dead_lettered={c.dead_lettered} "
-                f"batches={c.batches} commit_failures={c.commit_failures} reasons: {reasons}")
+                f"batches={c.batches} commit_failures={c.commit_failures} aborted={c.aborted} "
+                f"reasons: {reasons}")
+
+    def lag_text(self) -> str:
+        """The group's lag on this member's partitions: end offset minus committed offset, each."""
+        try:
+            return format_lag(lag(self.consumer, self.consumer.assignment(), timeout_s=2.0))
+        except (KafkaException, RuntimeError) as exc:
+            return f"lag unknown ({exc})"
 
     def _maybe_log_stats(self) -> None:
         now = time.monotonic()
         elapsed = now - self._last_stats
         if elapsed >= self.settings.stats_interval_s:
             rate = (self.counters.consumed - self._last_consumed) / elapsed
-            log.info("%s rate=%.0f rec/s", self.stats_line(), rate)
+            log.info("%s rate=%.0f rec/s %s", self.stats_line(), rate, self.lag_text())
             self._last_stats, self._last_consumed = now, self.counters.consumed
 
 
 def serve(make: Callable[[TransformerSettings], TransformerRuntime]) -> int:
     """Run a transformer until SIGINT or SIGTERM.
 
-    Exit 0 after a clean shutdown; 1 when a batch could not be delivered (its offsets are not
-    committed, so a restart resumes before it) or on a fatal Kafka error; 2 for a setup mistake.
+    Exit 0 after a clean shutdown; 1 when a batch could not be delivered or committed (its offsets are
+    not committed, so a restart resumes before it), when every broker stayed unreachable for
+    `broker_timeout_s`, or on a fatal Kafka error; 2 for a setup mistake; 3 when a newer instance with
+    the same `transactional.id` fenced this one (restarting it would fence the newer one in turn).
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s",
                         stream=sys.stderr)
@@ -152,7 +323,7 @@ def serve(make: Callable[[TransformerSettings], TransformerRuntime]) -> int:
             ensure_topics(settings.topics(), partitions=settings.partitions)
     except BootcampError as exc:
         log.error("%s", exc)
-        return 2
+        return EXIT_SETUP
     transformer = make(settings)
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -163,10 +334,17 @@ def serve(make: Callable[[TransformerSettings], TransformerRuntime]) -> int:
     signal.signal(signal.SIGINT, on_signal)
     try:
         transformer.run()
-    except DeliveryFailed as exc:
-        log.error("batch not delivered, offsets not committed; restart to resume: %s", exc)
-        return 1
+    except (DeliveryFailed, TransactionFailed, BrokerUnavailable) as exc:
+        what = {DeliveryFailed: "batch not delivered", TransactionFailed: "transaction given up",
+                BrokerUnavailable: "lost the brokers"}[type(exc)]
+        log.error("%s, offsets not committed; restart to resume: %s", what, exc)
+        return EXIT_FAILED
     except KafkaException as exc:
+        error = exc.args[0]
+        if isinstance(error, KafkaError) and error.code() == KafkaError._FENCED:
+            log.error("fenced: a newer instance with transactional.id %s took over; this one stops "
+                      "(exit %d)", settings.transaction_id(), EXIT_FENCED)
+            return EXIT_FENCED
         log.error("fatal Kafka error: %s", exc)
-        return 1
-    return 0
+        return EXIT_FAILED
+    return EXIT_OK

@@ -18,18 +18,16 @@ from __future__ import annotations
 
 import logging
 import sys
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, TopicPartition
 
-from bootcamp.kafka.config import consumer_group_config
 from bootcamp.kafka.messages import headers, position, timestamp_ms
 from bootcamp.settings import KafkaSettings
 from exercises.ex01_kafka_transform.config import TransformerSettings
 from exercises.ex01_kafka_transform.runtime import (
-    Counters,
+    Deliveries,
     DeliveryFailed,
     Transform,
     TransformerRuntime,
@@ -46,22 +44,6 @@ from exercises.ex01_kafka_transform.solution.transform import (
 log = logging.getLogger("ex01.transformer")
 
 
-@dataclass
-class _Deliveries:
-    """Delivery reports of one batch."""
-
-    counters: Counters
-    failures: list[KafkaError] = field(default_factory=list)
-
-    def report(self, dead_letter: bool, error: KafkaError | None, _msg: Message) -> None:
-        if error is not None:
-            self.failures.append(error)
-        elif dead_letter:
-            self.counters.dead_lettered += 1
-        else:
-            self.counters.produced += 1
-
-
 class Transformer(TransformerRuntime):
     """A consumer-group member that transforms `input_topic` into `output_topic`, at least once."""
 
@@ -74,11 +56,10 @@ class Transformer(TransformerRuntime):
     def consumer_config(self) -> dict[str, Any]:
         """Offsets are committed by hand, after delivery; nothing is committed automatically."""
         return {
-            "group.id": self.settings.group_id,
+            **self.membership(),
             "enable.auto.commit": False,
             "auto.offset.reset": "earliest",
             "fetch.wait.max.ms": 100,
-            **consumer_group_config(),
         }
 
     def producer_config(self) -> dict[str, Any]:
@@ -92,7 +73,7 @@ class Transformer(TransformerRuntime):
 
     def process_batch(self, messages: list[Message]) -> None:
         """Transform and produce a batch, wait for all its delivery reports, then commit its offsets."""
-        deliveries = _Deliveries(self.counters)
+        deliveries = Deliveries(self.counters)
         next_offsets: dict[tuple[str, int], int] = {}
         for msg in messages:
             error = msg.error()
@@ -102,14 +83,15 @@ class Transformer(TransformerRuntime):
                 log.warning("consumer error (the client retries): %s", error)
                 continue
             self.counters.consumed += 1
-            self._transform_and_produce(msg, deliveries)
+            self.transform_and_produce(msg, deliveries)
             where = position(msg)
             next_offsets[(where.topic, where.partition)] = where.offset + 1
         self._wait_for_deliveries(deliveries)
         self._commit(next_offsets)
         self.counters.batches += 1
 
-    def _transform_and_produce(self, msg: Message, deliveries: _Deliveries) -> None:
+    def transform_and_produce(self, msg: Message, deliveries: Deliveries) -> None:
+        """Produce the transformed record with its key and headers, or dead-letter the original."""
         try:
             value = self.transform(msg.value())
         except TransformError as exc:
@@ -119,16 +101,16 @@ class Transformer(TransformerRuntime):
                               deliveries)
         else:
             self.produce(self.settings.output_topic, msg.key(), value, headers(msg),
-                         partial(deliveries.report, False))
+                         deliveries.callback(dead_letter=False))
 
-    def _dead_letter(self, msg: Message, error: TransformError, deliveries: _Deliveries) -> None:
+    def _dead_letter(self, msg: Message, error: TransformError, deliveries: Deliveries) -> None:
         self.counters.reasons[error.reason] += 1
         where = position(msg)
         source = Source(where.topic, where.partition, where.offset, timestamp_ms(msg))
         self.produce(self.settings.dead_letter_topic, msg.key(), msg.value(),
-                     dead_letter_headers(headers(msg), source, error), partial(deliveries.report, True))
+                     dead_letter_headers(headers(msg), source, error), deliveries.callback(dead_letter=True))
 
-    def _wait_for_deliveries(self, deliveries: _Deliveries) -> None:
+    def _wait_for_deliveries(self, deliveries: Deliveries) -> None:
         remaining = self.producer.flush(self.settings.flush_timeout_s)
         if remaining:
             raise DeliveryFailed(f"{remaining} records still undelivered after "

@@ -16,11 +16,11 @@ from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, TopicPartition  # noqa: F401  # yours
 
-from bootcamp.kafka.config import consumer_group_config  # noqa: F401  # yours to use
 from bootcamp.kafka.messages import headers, position, timestamp_ms  # noqa: F401  # yours to use
 from bootcamp.settings import KafkaSettings
 from exercises.ex01_kafka_transform.config import TransformerSettings
 from exercises.ex01_kafka_transform.runtime import (  # noqa: F401  # yours to use
+    Deliveries,
     DeliveryFailed,
     Transform,
     TransformerRuntime,
@@ -49,9 +49,9 @@ class Transformer(TransformerRuntime):
     def consumer_config(self) -> dict[str, Any]:
         """librdkafka consumer settings for at-least-once processing.
 
-        Join `self.settings.group_id`; never commit automatically (you commit after delivery); start
-        from the earliest offset when the group has none; and include `consumer_group_config()`,
-        which shortens group timings for the local broker.
+        Join the group with `**self.membership()` (provided: group id, protocol, the local broker's
+        short session); never commit automatically (you commit after delivery); start from the
+        earliest offset when the group has none.
         """
         raise NotImplementedError("Transformer.consumer_config: group, manual commits, earliest offsets")
 
@@ -61,21 +61,32 @@ class Transformer(TransformerRuntime):
         (the Java client's, so a key lands on the same partition whichever client wrote it)."""
         raise NotImplementedError("Transformer.producer_config: idempotence, linger, compression")
 
+    def transform_and_produce(self, msg: Message, deliveries: Deliveries) -> None:
+        """Produce the transformed record with its key and headers, or dead-letter the original.
+
+        Transform `msg.value()` with `self.transform`:
+          - on success, produce the result to `output_topic` with the same key and headers;
+          - on `TransformError` (or any other exception, as `TRANSFORM_FAILED`), produce the original
+            key and value to `dead_letter_topic` with `dead_letter_headers(...)` (the original headers,
+            a `Source` with the record's topic, partition, offset and timestamp), and count the reason
+            in `self.counters.reasons`.
+        Produce with `self.produce(...)` (it waits when the local queue is full), passing
+        `deliveries.callback(dead_letter=...)` as the `on_delivery` callback: it keeps failures and
+        counts `counters.produced` / `counters.dead_lettered`.
+        """
+        raise NotImplementedError("Transformer.transform_and_produce: transform, or dead-letter the original")
+
     def process_batch(self, messages: list[Message]) -> None:
         """Transform and produce a batch, wait for all its delivery reports, then commit its offsets.
 
-        For each message: skip (and log) a non-fatal `msg.error()`, raise `KafkaException` on a fatal
-        one; count it in `self.counters.consumed`; transform `msg.value()` with `self.transform`:
-          - on success, produce the result to `output_topic` with the same key and headers;
-          - on `TransformError` (or any other exception, as `TRANSFORM_FAILED`), produce the original
-            key and value to `dead_letter_topic` with `dead_letter_headers(...)`, and count the reason
-            in `self.counters.reasons`.
-        Produce with `self.produce(...)` (it waits when the local queue is full), giving each record
-        an `on_delivery` callback that records failures and counts `counters.produced` /
-        `counters.dead_lettered`. Then `self.producer.flush(...)`: if anything is left or failed, raise
-        `DeliveryFailed` WITHOUT committing. Finally commit, synchronously, the next offset (last offset
-        + 1) of every partition in the batch, and count `counters.batches`. A commit that fails because
-        of a rebalance is not fatal: count it in `counters.commit_failures` (the batch is re-delivered).
+        Make one `Deliveries(self.counters)` for the batch. For each message: skip (and log) a
+        non-fatal `msg.error()`, raise `KafkaException` on a fatal one; count it in
+        `self.counters.consumed`; `self.transform_and_produce(msg, deliveries)`. Then
+        `self.producer.flush(self.settings.flush_timeout_s)`: if anything is left or
+        `deliveries.failures` is not empty, raise `DeliveryFailed` WITHOUT committing. Finally commit,
+        synchronously, the next offset (last offset + 1) of every partition in the batch, and count
+        `counters.batches`. A commit that fails because of a rebalance is not fatal: count it in
+        `counters.commit_failures` (the batch is re-delivered).
         """
         raise NotImplementedError("Transformer.process_batch: produce, await delivery reports, commit")
 
