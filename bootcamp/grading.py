@@ -165,6 +165,16 @@ def load_progress(exercise_id: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in tests.items()} if isinstance(tests, dict) else {}
 
 
+def progress_updated(exercise_id: str) -> str | None:
+    """When the exercise's progress was last recorded (ISO 8601, UTC), or None."""
+    try:
+        data = json.loads(progress_path(exercise_id).read_text())
+    except (OSError, ValueError):
+        return None
+    updated = data.get("updated") if isinstance(data, dict) else None
+    return str(updated) if updated else None
+
+
 def record_progress(exercise_id: str, outcomes: Mapping[str, str]) -> Path:
     """Merge these outcomes into the exercise's progress file (written whole, then renamed)."""
     path = progress_path(exercise_id)

@@ -34,7 +34,6 @@ from typing import Any, ClassVar
 import pytest
 
 from bootcamp import grading
-from bootcamp.paths import EXERCISES_DIR
 from bootcamp.services import get_service
 
 IMPLS = ("solution", "starter")
@@ -112,9 +111,17 @@ class Implementation:
 
 
 def exercise_package(path: Path) -> str:
-    """`exercises.ex01_kafka_transform` for any file inside that exercise."""
-    relative = path.resolve().relative_to(EXERCISES_DIR)
-    return f"exercises.{relative.parts[0]}"
+    """`exercises.ex01_kafka_transform` for any file inside that exercise: the dotted name of the
+    exercise folder (the one holding `exercise.py`) up to the first folder that is not a package."""
+    folder = exercise_folder_of(path)
+    if folder is None:
+        raise pytest.UsageError(f"{path} is not inside an exercise (no exercise.py above it)")
+    names = [folder.name]
+    parent = folder.parent
+    while (parent / "__init__.py").is_file():
+        names.insert(0, parent.name)
+        parent = parent.parent
+    return ".".join(names)
 
 
 @pytest.fixture(scope="session")
