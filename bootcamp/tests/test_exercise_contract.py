@@ -73,6 +73,7 @@ def test_manifest_and_readme(exercise_id: str, folder: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # every test of the exercise, in a child with its own per-test timeout
 @pytest.mark.parametrize(("exercise_id", "folder"), BUILT, ids=[e for e, _ in BUILT])
 def test_untouched_starter_fails_every_graded_test_and_every_test_that_runs_it_is_graded(
         exercise_id: str, folder: Path, tmp_path: Path) -> None:
