@@ -279,3 +279,19 @@ def test_every_wrong_answer_is_rejected_and_the_solution_as_starter_passes(
         local_service(service)   # started once; the children see it through the environment
     problems = grade_catalogue(folder, load_catalogue(catalogue), tmp_path)
     assert problems == [], "\n\n".join(problems)
+
+
+@pytest.mark.parametrize(("run", "reason"), [
+    (Run(1, "E   AssertionError: committed offsets moved past a failed delivery\n1 failed"), None),
+    (Run(0, "3 passed"), "exit code 0, not 1"),
+    (Run(1, "E   AssertionError: something else\n1 failed"), "the output lacks"),
+    (Run(1, "not implemented yet: transform.uppercase\n1 failed"), "not implemented yet"),
+    (Run(1, "+++++++ Timeout +++++++\nFailed: Timeout >150.0s committed offsets moved"), "timed out"),
+    (Run(None, ""), "killed after"),
+    (Run(5, "no tests ran"), "exit code 5"),
+])
+def test_a_mistake_counts_as_caught_only_when_it_fails_on_its_own_message(run: Run,
+                                                                          reason: str | None) -> None:
+    mistake = Mistake("commit-early", "l", "f.py", "a", "b", "committed offsets moved", ("tests/t.py",))
+    found = verdict(mistake, run)
+    assert (found is None) if reason is None else (found is not None and reason in found)
