@@ -10,13 +10,13 @@ install), and must fail (exit 1) printing the mistake's `expect` text: not by a 
 Services start once, here (`local_service`); the children find them through the environment, as an
 external endpoint, so no child starts its own broker. At most two children run at once.
 
-The fast tests check the catalogues and hints themselves: parts and mistakes name tests that exist,
-each `old` text occurs exactly once. They fail for an exercise whose catalogue is not written yet.
+The fast tests check the catalogues and hints themselves: parts and mistakes name tests that
+`bootcamp check` collects (one `--collect-only` of every exercise), each `old` occurs exactly once.
+They fail for an exercise whose catalogue is not written yet.
 """
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 import os
 import shutil
@@ -62,35 +62,29 @@ def catalogue_of(folder: Path) -> Path | None:
     return scratch if scratch.is_file() else None
 
 
-def split_node_id(node_id: str) -> tuple[str, list[str]]:
-    """`tests/test_x.py::TestC::test_f[p]` -> (`tests/test_x.py`, [`TestC`, `test_f`])."""
-    file, _, rest = node_id.partition("::")
-    return file, [name.split("[")[0] for name in rest.split("::")] if rest else []
+def missing_tests(graded: set[str], node_ids: tuple[str, ...]) -> list[str]:
+    """Node ids (or prefixes) that match no test `bootcamp check` grades (ids relative to the exercise)."""
+    return [node for node in node_ids if not any(grading.matches(test, node) for test in graded)]
 
 
-def missing_tests(folder: Path, node_ids: tuple[str, ...]) -> list[str]:
-    """Node ids (or prefixes) that name no file, class or test function under the exercise folder."""
-    missing: list[str] = []
-    for node_id in node_ids:
-        file, names = split_node_id(node_id)
-        path = folder / file
-        if not path.exists():
-            missing.append(node_id)
-            continue
-        if not names:
-            continue
-        scope: list[ast.stmt] = ast.parse(path.read_text()).body
-        for name in names:
-            found = next((n for n in scope if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef |
-                                                         ast.ClassDef) and n.name == name), None)
-            if found is None:
-                missing.append(node_id)
-                break
-            scope = found.body if isinstance(found, ast.ClassDef) else []
-    return missing
+@pytest.fixture(scope="session")
+def graded_tests() -> dict[str, set[str]]:
+    """Per exercise folder name, the ids (relative to the folder) of the tests `bootcamp check`
+    collects: one `--collect-only --impl=starter` of every exercise, in a child (Beam and Spark
+    would otherwise be imported into this process)."""
+    done = subprocess.run([sys.executable, "-m", "pytest", "exercises", "--collect-only", "-q",
+                           "--impl=starter", "-p", "no:cacheprovider"],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=600, check=False)
+    found: dict[str, set[str]] = {}
+    for line in done.stdout.splitlines():
+        if line.startswith("exercises/") and "::" in line:
+            _, folder, rest = line.split("/", 2)
+            found.setdefault(folder, set()).add(rest)
+    assert found, done.stdout[-2000:] + done.stderr[-2000:]
+    return found
 
 
-def catalogue_problems(folder: Path, mistakes: list[Mistake]) -> list[str]:
+def catalogue_problems(folder: Path, mistakes: list[Mistake], graded: set[str]) -> list[str]:
     """What is wrong with a catalogue: too few entries, duplicate names, an `old` text that does
     not occur exactly once, tests that do not exist."""
     problems = [] if len(mistakes) >= 4 else [f"{len(mistakes)} mistakes, at least 4 wanted"]
@@ -104,59 +98,62 @@ def catalogue_problems(folder: Path, mistakes: list[Mistake]) -> list[str]:
                             if count >= 0 else f"{mistake.name}: no file solution/{mistake.file}")
         if not mistake.tests:
             problems.append(f"{mistake.name}: names no tests")
-        problems += [f"{mistake.name}: no test {t}" for t in missing_tests(folder, mistake.tests)]
+        problems += [f"{mistake.name}: no graded test {t}" for t in missing_tests(graded, mistake.tests)]
         if not mistake.expect.strip():
             problems.append(f"{mistake.name}: empty `expect`")
     return problems
 
 
-def hints_problems(folder: Path) -> list[str]:
+def hints_problems(folder: Path, graded: set[str]) -> list[str]:
     parts = grading.load_parts(folder)
     if not parts:
         return ["no hints.toml with at least one [[part]]"]
-    problems = [f"part {p.name}: no test {t}" for p in parts for t in missing_tests(folder, p.tests)]
+    problems = [f"part {p.name}: no graded test {t}" for p in parts for t in missing_tests(graded, p.tests)]
     names = [p.name for p in parts]
     return problems + [f"duplicate part {n!r}" for n in sorted(set(names)) if names.count(n) > 1]
 
 
 @pytest.mark.parametrize(("exercise_id", "folder"), BUILT, ids=[e for e, _ in BUILT])
-def test_hints_declare_parts_graded_by_tests_that_exist(exercise_id: str, folder: Path) -> None:
-    assert hints_problems(folder) == []
+def test_hints_declare_parts_graded_by_tests_that_exist(exercise_id: str, folder: Path,
+                                                        graded_tests: dict[str, set[str]]) -> None:
+    assert hints_problems(folder, graded_tests.get(folder.name, set())) == []
 
 
 @pytest.mark.parametrize(("exercise_id", "folder"), BUILT, ids=[e for e, _ in BUILT])
-def test_mistakes_catalogue_has_four_applicable_entries_naming_real_tests(exercise_id: str,
-                                                                           folder: Path) -> None:
+def test_mistakes_catalogue_has_four_applicable_entries_naming_real_tests(
+        exercise_id: str, folder: Path, graded_tests: dict[str, set[str]]) -> None:
     path = folder / "mistakes.py"
     assert path.is_file(), f"{exercise_id} has no mistakes.py"
-    assert catalogue_problems(folder, load_catalogue(path)) == []
+    assert catalogue_problems(folder, load_catalogue(path), graded_tests.get(folder.name, set())) == []
 
 
-def test_the_scratch_catalogue_of_ex13_is_valid() -> None:
+def test_the_scratch_catalogue_of_ex13_is_valid(graded_tests: dict[str, set[str]]) -> None:
     folder = registry.exercise_folders()["ex13"]
-    assert catalogue_problems(folder, load_catalogue(SCRATCH_CATALOGUES / "ex13_mistakes.py")) == []
+    assert catalogue_problems(folder, load_catalogue(SCRATCH_CATALOGUES / "ex13_mistakes.py"),
+                              graded_tests[folder.name]) == []
 
 
 def test_catalogue_problems_are_named(tmp_path: Path) -> None:
     """The checks above on a scratch exercise: each kind of broken entry is reported."""
     (tmp_path / "solution").mkdir()
     (tmp_path / "solution/core.py").write_text("x = 1\nx = 1\ny = 2\n")
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "tests/test_core.py").write_text("class TestCore:\n    def test_y(self): ...\n"
-                                                 "def test_x(): ...\n")
+    graded = {"tests/test_core.py::TestCore::test_y", "tests/test_core.py::test_x[a]"}
     good = Mistake("ok", "l", "core.py", "y = 2", "y = 3", "boom", ("tests/test_core.py::TestCore::test_y",))
     twice = Mistake("twice", "l", "core.py", "x = 1", "x = 2", "boom", ("tests/test_core.py::test_x[a]",))
     ghost = Mistake("ghost", "l", "core.py", "y = 2", "y = 3", "boom", ("tests/test_core.py::test_z",))
     elsewhere = Mistake("ok", "l", "nope.py", "y", "z", "", ("tests/test_none.py",))
-    assert catalogue_problems(tmp_path, [good, twice, ghost, elsewhere]) == [
+    assert catalogue_problems(tmp_path, [good, twice, ghost, elsewhere], graded) == [
         "duplicate name 'ok'",
         "twice: `old` occurs 2 times in solution/core.py",
-        "ghost: no test tests/test_core.py::test_z",
+        "ghost: no graded test tests/test_core.py::test_z",
         "ok: no file solution/nope.py",
-        "ok: no test tests/test_none.py",
+        "ok: no graded test tests/test_none.py",
         "ok: empty `expect`",
     ]
-    assert catalogue_problems(tmp_path, [good] * 4)[0] == "duplicate name 'ok'"
+    assert catalogue_problems(tmp_path, [good] * 4, graded)[0] == "duplicate name 'ok'"
+    four = [Mistake(f"ok{n}", "l", "core.py", "y = 2", "y = 3", "boom", ("tests/test_core.py::test_x",))
+            for n in range(4)]
+    assert catalogue_problems(tmp_path, four, graded) == [], "a prefix matches its parametrised cases"
 
 
 # -- running a catalogue ----------------------------------------------------------------------------
