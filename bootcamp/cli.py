@@ -1,4 +1,5 @@
-"""`bootcamp`: list, start and stop the local services, run, check and benchmark exercises.
+"""`bootcamp`: list, start and stop the local services, run, check and benchmark exercises, and the
+learner's loop: `watch` (re-check on every save), `hint` (progressive hints per part), `progress`.
 
 User mistakes (an unknown exercise, a port that is taken, Java missing) end with one line on stderr
 and exit code 2; only bugs show a traceback.
@@ -21,11 +22,12 @@ from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
+import watchfiles
 from rich.console import Console
 from rich.table import Table
 
 from bootcamp import exercises as registry
-from bootcamp import parts, requirements
+from bootcamp import grading, parts, requirements
 from bootcamp.errors import BootcampError
 from bootcamp.paths import REPO_ROOT
 from bootcamp.services import all_services, get_service
@@ -244,6 +246,51 @@ def _services_for(names: Iterable[str]) -> Iterator[None]:
         os.environ.update(saved)
 
 
+def _exercise_folder(raw_id: str) -> tuple[str, Path]:
+    """The id and folder of a built exercise, without importing its code (checks, hints and progress
+    need only the folder; importing an exercise loads Beam, Spark or FastAPI)."""
+    exercise_id = registry.normalise_id(raw_id)
+    folder = registry.exercise_folders().get(exercise_id)
+    if folder is None:
+        raise BootcampError(f"{exercise_id} ({registry.CATALOG[exercise_id]}) is not built yet",
+                            hint="see `bootcamp list` for the exercises you can run")
+    return exercise_id, folder
+
+
+_STATUS_STYLE = {grading.PASSED: "green", grading.FAILED: "red", grading.NOT_IMPLEMENTED: "yellow",
+                 grading.NOT_CHECKED: "dim"}
+
+
+def _parts_table(exercise_id: str, folder: Path) -> Table | None:
+    """Each part of the exercise, and whether its tests passed in the last check; None without parts."""
+    parts = grading.load_parts(folder)
+    if not parts:
+        return None
+    outcomes = grading.load_progress(exercise_id)
+    table = Table(title=f"{exercise_id}: your parts")
+    for column in ("part", "what you write", "status", "tests passed"):
+        table.add_column(column)
+    for part in parts:
+        status = grading.part_status(part, outcomes)
+        tests = grading.tests_of(part, outcomes)
+        passed = sum(outcomes[t] == grading.PASSED for t in tests)
+        table.add_row(part.name, part.title, f"[{_STATUS_STYLE[status]}]{status}[/]",
+                      f"{passed}/{len(tests)}" if tests else "")
+    return table
+
+
+def _grade(exercise_id: str, folder: Path, impl: str, pytest_args: list[str]) -> int:
+    """Run the exercise's tests against `impl`; after a check of the starter, show the parts."""
+    argv = [sys.executable, "-m", "pytest", str(folder / "tests"), f"--impl={impl}", "-q", *pytest_args]
+    console.print(f"checking {exercise_id} ({impl}): {' '.join(argv[2:])}")
+    code = subprocess.call(argv, cwd=REPO_ROOT)
+    if impl == "starter":
+        table = _parts_table(exercise_id, folder)
+        if table is not None:
+            console.print(table)
+    return code
+
+
 @app.command()
 @friendly
 def check(
@@ -251,14 +298,109 @@ def check(
     solution: Annotated[bool, typer.Option(help="grade the reference solution instead")] = False,
     pytest_args: Annotated[list[str] | None, typer.Argument(help="extra pytest arguments")] = None,
 ) -> None:
-    """Grade your starter code with the exercise's tests."""
-    manifest = registry.load(exercise)
-    impl = "solution" if solution else "starter"
-    argv = [sys.executable, "-m", "pytest", str(manifest.folder / "tests"), f"--impl={impl}",
-            "-q", *(pytest_args or [])]
-    console.print(f"checking {manifest.id} ({impl}): {' '.join(argv[2:])}")
-    code = subprocess.call(argv, cwd=REPO_ROOT)
-    raise typer.Exit(code)
+    """Grade your starter code with the exercise's tests, then show which parts pass."""
+    exercise_id, folder = _exercise_folder(exercise)
+    raise typer.Exit(_grade(exercise_id, folder, "solution" if solution else "starter", pytest_args or []))
+
+
+@app.command()
+@friendly
+def watch(
+    exercise: Annotated[str, typer.Argument(help="exNN")],
+    pytest_args: Annotated[list[str] | None, typer.Argument(help="extra pytest arguments")] = None,
+    max_runs: Annotated[int, typer.Option(hidden=True, help="stop after this many checks (tests)")] = 0,
+) -> None:
+    """Check your starter now and again on every save of a file under its starter/ (Ctrl-C stops)."""
+    exercise_id, folder = _exercise_folder(exercise)
+    starter = folder / "starter"
+    runs = 0
+
+    def grade() -> None:
+        nonlocal runs
+        console.rule(f"{exercise_id}: check {runs + 1}")
+        _grade(exercise_id, folder, "starter", pytest_args or [])
+        runs += 1
+
+    grade()
+    announced = False
+    # yield_on_timeout: the first (empty) yield comes once the watcher is armed, so "watching" is
+    # printed only when a save can no longer be missed.
+    for changes in watchfiles.watch(starter, watch_filter=watchfiles.PythonFilter(), yield_on_timeout=True,
+                                    rust_timeout=1000, raise_interrupt=False):
+        if max_runs and runs >= max_runs:
+            break
+        if not changes:
+            if not announced:
+                shown = starter.relative_to(REPO_ROOT) if starter.is_relative_to(REPO_ROOT) else starter
+                console.print(f"watching {shown} for saves (Ctrl-C stops)")
+                announced = True
+            continue
+        console.print("saved: " + ", ".join(sorted({Path(path).name for _, path in changes})))
+        grade()
+        announced = False
+
+
+@app.command()
+@friendly
+def hint(
+    exercise: Annotated[str, typer.Argument(help="exNN")],
+    part: Annotated[str | None, typer.Argument(help="a part (default: the first not yet passing)")] = None,
+) -> None:
+    """The next hint for a part: first the idea, then the API, then the shape of the code."""
+    exercise_id, folder = _exercise_folder(exercise)
+    parts = grading.load_parts(folder)
+    if not parts:
+        raise BootcampError(f"{exercise_id} has no hints yet (no hints.toml in {folder.name})")
+    if part is None:
+        outcomes = grading.load_progress(exercise_id)
+        chosen = next((p for p in parts if grading.part_status(p, outcomes) != grading.PASSED), None)
+        if chosen is None:
+            console.print(f"every part of {exercise_id} passed in your last check; "
+                          f"`bootcamp hint {exercise_id} PART` shows a part's hints anyway")
+            return
+    else:
+        chosen = next((p for p in parts if p.name == part), None)
+        if chosen is None:
+            raise BootcampError(f"{exercise_id} has no part {part!r}",
+                                hint=f"its parts: {', '.join(p.name for p in parts)}")
+    number, _text = grading.next_hint(exercise_id, chosen)
+    console.print(f"[bold]{exercise_id} · {chosen.name}[/bold]: {chosen.title}")
+    for index, text in enumerate(chosen.hints[:number], start=1):
+        console.print(f"hint {index}/{len(chosen.hints)}: {text}", style=None if index == number else "dim",
+                      highlight=False)
+    if number < len(chosen.hints):
+        console.print(f"[dim]the same command shows hint {number + 1}[/dim]")
+    else:
+        console.print("[dim]that was the last hint of this part[/dim]")
+
+
+@app.command()
+@friendly
+def progress() -> None:
+    """For every built exercise, which parts of your starter passed in your last check."""
+    table = Table(title="Your progress (from the last `bootcamp check` or `watch` of each exercise)")
+    for column in ("exercise", "part", "status", "tests passed", "last check"):
+        table.add_column(column)
+    for exercise_id, folder in registry.exercise_folders().items():
+        outcomes = grading.load_progress(exercise_id)
+        updated = (grading.progress_updated(exercise_id) or "").replace("T", " ").replace("+00:00", " UTC")
+        parts = grading.load_parts(folder)
+        if not outcomes:
+            table.add_row(exercise_id, "", "[dim]not checked yet[/dim]", "", "")
+            continue
+        if not parts:
+            passed = sum(outcome == grading.PASSED for outcome in outcomes.values())
+            table.add_row(exercise_id, "[dim](no parts declared)[/dim]", "", f"{passed}/{len(outcomes)}",
+                          updated)
+            continue
+        for index, part in enumerate(parts):
+            status = grading.part_status(part, outcomes)
+            tests = grading.tests_of(part, outcomes)
+            passed = sum(outcomes[t] == grading.PASSED for t in tests)
+            table.add_row(exercise_id if index == 0 else "", part.name,
+                          f"[{_STATUS_STYLE[status]}]{status}[/]", f"{passed}/{len(tests)}" if tests else "",
+                          updated if index == 0 else "")
+    console.print(table)
 
 
 @app.command()

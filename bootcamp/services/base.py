@@ -53,8 +53,15 @@ class ServiceStatus:
 
 
 def port_is_free(port: int, host: str = LOCALHOST) -> bool:
-    """True when nothing listens on host:port (checked by binding, the only reliable test)."""
+    """True when nothing listens on host:port (checked by binding, the only reliable test).
+
+    The probe binds with SO_REUSEADDR, as every server here does (asyncio, Java, Redis, PostgreSQL):
+    connections of a server stopped a moment ago linger in TIME_WAIT for a minute, and a plain bind
+    counts them as a live server, so `bootcamp down` then `up` on a pinned port would fail. With
+    SO_REUSEADDR, Linux still refuses the bind while any socket listens on the port.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

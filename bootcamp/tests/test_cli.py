@@ -25,6 +25,9 @@ def bootcamp(*args: str) -> subprocess.CompletedProcess[str]:
     (["run", "kafka"], "'kafka' is not an exercise id"),
     (["bench", "ex16"], "ex16 (Predicting incomes by education level with Beam) is not built yet"),
     (["up", "zookeeper"], "unknown service 'zookeeper'"),
+    (["check", "ex16"], "ex16 (Predicting incomes by education level with Beam) is not built yet"),
+    (["watch", "ex99"], "there is no exercise ex99"),
+    (["hint", "kafka"], "'kafka' is not an exercise id"),
 ])
 def test_user_mistakes_get_one_line_and_exit_2(args: list[str], message: str) -> None:
     result = bootcamp(*args)

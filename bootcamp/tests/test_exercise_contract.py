@@ -3,6 +3,7 @@ and an untouched starter that fails its grading with "not implemented yet"."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
@@ -72,15 +73,48 @@ def test_manifest_and_readme(exercise_id: str, folder: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # every test of the exercise, in a child with its own per-test timeout
 @pytest.mark.parametrize(("exercise_id", "folder"), BUILT, ids=[e for e, _ in BUILT])
-def test_untouched_starter_fails_every_test_with_not_implemented(exercise_id: str, folder: Path) -> None:
+def test_untouched_starter_fails_every_graded_test_and_every_test_that_runs_it_is_graded(
+        exercise_id: str, folder: Path, tmp_path: Path) -> None:
+    """Every test of the exercise runs against the untouched starter, none deselected, while the
+    plugin records which ran the starter's code (in the test process, or in a subprocess pointed at
+    it). Two rules: each test `bootcamp check` grades fails with "not implemented yet"; and each test
+    that ran the starter is one `bootcamp check` grades (else its fixtures read the switch themselves
+    instead of asking for `impl_name`, and the check would silently skip it)."""
+    record = tmp_path / "record.json"
     result = subprocess.run(
         [sys.executable, "-m", "pytest", str(folder / "tests"), "--impl=starter", "-q",
-         "-p", "no:cacheprovider"],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600, check=False)
-    summary = result.stdout.strip().splitlines()[-1]
-    assert result.returncode == 1, result.stdout[-3000:]
-    failed = int(re.search(r"(\d+) failed", summary).group(1))  # type: ignore[union-attr]
-    assert "passed" not in summary, summary
-    assert failed >= 1
-    assert result.stdout.count("not implemented yet") >= failed, result.stdout[-3000:]
+         "-p", "no:cacheprovider", f"--bootcamp-record={record}"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=900, check=False)
+    assert record.is_file(), result.stdout[-3000:] + result.stderr[-2000:]
+    tests: dict[str, dict[str, object]] = json.loads(record.read_text())["tests"]
+    graded = {node: test for node, test in tests.items() if test["graded"]}
+    assert graded, "the check grades some tests"
+    unwired = {node: test["ran_starter"] for node, test in tests.items()
+               if test["ran_starter"] and not test["graded"]}
+    assert unwired == {}, "these tests run the learner's code but `bootcamp check` deselects them"
+    not_failing = {node: test["outcome"] for node, test in graded.items()
+                   if test["outcome"] != "not implemented"}
+    assert not_failing == {}, result.stdout[-3000:]
+
+
+NO_DIRECT_SWITCH = re.compile(r"""getoption\(\s*["']--impl["']|environ\s*\[\s*["']BOOTCAMP_IMPL["']\s*\]"""
+                              r"""|(?:environ\.get|getenv)\(\s*["']BOOTCAMP_IMPL["']""")
+
+
+def test_tests_and_fixtures_ask_for_the_implementation_instead_of_reading_the_switch() -> None:
+    """Static half of the rule above, fast: no test or fixture reads `--impl` or BOOTCAMP_IMPL, or
+    imports a `solution`/`starter` module at the top of a test file (that grades one side always)."""
+    found: list[str] = []
+    for path in sorted(Path(REPO_ROOT, "exercises").glob("ex*/**/tests/**/*.py")):
+        text = path.read_text()
+        where = path.relative_to(REPO_ROOT)
+        found += [f"{where}:{text[:m.start()].count(chr(10)) + 1}: {m.group(0)}"
+                  for m in NO_DIRECT_SWITCH.finditer(text)]
+        for node in ast.parse(text).body:
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
+                [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            found += [f"{where}:{node.lineno}: imports {name}" for name in names
+                      if {"solution", "starter"} & set(name.split("."))]
+    assert found == [], "request the `impl` or `impl_name` fixture instead"

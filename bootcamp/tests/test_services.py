@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
@@ -12,7 +13,7 @@ import pytest
 
 from bootcamp.errors import BootcampError
 from bootcamp.services import all_services, get_service
-from bootcamp.services.base import Service, free_port, pid_alive
+from bootcamp.services.base import Service, free_port, pid_alive, port_is_free
 from bootcamp.services.kafka import KafkaService
 
 
@@ -126,3 +127,65 @@ def test_run_all_restores_the_environment_so_the_next_exercise_starts_its_own_se
             assert os.environ["KAFKA_BOOTSTRAP_SERVERS"] == endpoint
         assert isolated.status().state == "stopped"
         assert "KAFKA_BOOTSTRAP_SERVERS" not in os.environ
+
+
+# -- a pinned port right after a stop ---------------------------------------------------------------
+def time_wait_sockets(port: int) -> int:
+    """Sockets of 127.0.0.1:port in TIME_WAIT (state 06 in /proc/net/tcp), read from the kernel."""
+    local = f"0100007F:{port:04X}"
+    lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(1 for line in lines if line.split()[1] == local and line.split()[3] == "06")
+
+
+def leave_time_wait_on(port: int) -> None:
+    """Accept one connection on 127.0.0.1:port and close it from the server side first, as a server
+    that is stopped with clients connected does: the server's end lingers in TIME_WAIT."""
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", port))
+        server.listen()
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            accepted, _ = server.accept()
+            accepted.close()          # the active close: this end goes to TIME_WAIT
+            client.recv(1)            # the FIN arrived; the client closes its end in turn
+
+
+def test_a_port_in_time_wait_is_free_and_a_listening_one_is_not() -> None:
+    port = free_port()
+    leave_time_wait_on(port)
+    assert time_wait_sockets(port) >= 1, "the set-up left a TIME_WAIT socket on the port"
+    assert port_is_free(port), "TIME_WAIT is no live server"
+    with socket.socket() as listening:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do, beside TIME_WAIT
+        listening.bind(("127.0.0.1", port))
+        listening.listen()
+        assert not port_is_free(port), "a listening socket is a live server"
+
+
+@pytest.mark.integration
+def test_a_service_restarts_on_its_pinned_port_right_after_a_stop(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`bootcamp down` then `bootcamp up` at once, on a pinned port, with a client connected at the stop."""
+    import redis
+
+    from bootcamp.services.redis import RedisService
+
+    monkeypatch.setenv("BOOTCAMP_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    port = free_port()
+    monkeypatch.setenv("BOOTCAMP_REDIS_PORT", str(port))
+    service = RedisService()
+    try:
+        endpoint = service.start()
+        client = redis.Redis.from_url(endpoint)
+        assert client.ping()
+        assert service.stop() is True     # the server closes the client's connection: TIME_WAIT
+        client.close()                    # our FIN: the server's orphaned end moves to TIME_WAIT
+        deadline = time.monotonic() + 10
+        while not time_wait_sockets(port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert time_wait_sockets(port) >= 1, "the stop left the server's end in TIME_WAIT"
+        assert service.start() == endpoint, "restarted on the same pinned port"
+        assert redis.Redis.from_url(endpoint).ping()
+    finally:
+        service.stop()

@@ -66,12 +66,14 @@ ApiProcess = ServerProcess
 
 
 @pytest.fixture
-def start_apis(tmp_path: Path) -> Iterator[Callable[..., list[ApiProcess]]]:
-    """Start `count` API processes (replicas) at once with the given environment; all stopped at the end."""
+def start_apis(tmp_path: Path, impl_name: str) -> Iterator[Callable[..., list[ApiProcess]]]:
+    """Start `count` API processes (replicas) of the implementation under test at once with the given
+    environment; all stopped at the end."""
     started: list[ApiProcess] = []
 
     def start(count: int = 1, **env: str) -> list[ApiProcess]:
-        replicas = [ApiProcess(env=env, log=tmp_path / f"api-{len(started) + i}.log").launch()
+        replicas = [ApiProcess(env={"BOOTCAMP_IMPL": impl_name, **env},
+                               log=tmp_path / f"api-{len(started) + i}.log").launch()
                     for i in range(count)]
         started.extend(replicas)
         return [replica.wait_ready() for replica in replicas]

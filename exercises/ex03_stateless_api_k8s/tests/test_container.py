@@ -6,7 +6,6 @@ three minutes); podman's layer cache and the cached base image make later runs t
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import httpx
@@ -42,10 +41,10 @@ def test_image_is_multi_stage_non_root_with_a_health_check(image: str, implement
 
 @pytest.mark.slow
 def test_container_serves_the_api_on_redis_and_stops_cleanly(
-        image: str, redis_url: str, implemented: None) -> None:
+        image: str, redis_url: str, implemented: None, impl_name: str) -> None:
     port = free_port()
     env = {"PORT": str(port), "REDIS_URL": redis_url, "REDIS_NAMESPACE": f"ctr-{uuid.uuid4().hex[:8]}",
-           "BOOTCAMP_IMPL": os.environ.get("BOOTCAMP_IMPL", "solution")}
+           "BOOTCAMP_IMPL": impl_name}
     url = f"http://127.0.0.1:{port}"
     with running(image, f"ex03-test-{uuid.uuid4().hex[:6]}", env) as container:
         assert wait_until(lambda: httpx.get(f"{url}/readyz", timeout=1).status_code == 200, 30), \

@@ -22,9 +22,9 @@ def resources(pubsub: str) -> Iterator[Resources]:
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiProcess]:
+def api(tmp_path_factory: pytest.TempPathFactory, impl_name: str) -> Iterator[ApiProcess]:
     """The graded implementation's Bookstore API as a real uvicorn process."""
     log = Path(tmp_path_factory.mktemp("api")) / "api.log"
-    process = ApiProcess(log=log).start()
+    process = ApiProcess(impl=impl_name, log=log).start()
     yield process
     process.kill()

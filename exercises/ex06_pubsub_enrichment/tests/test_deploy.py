@@ -29,11 +29,11 @@ DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 
 
 @pytest.fixture(scope="module")
-def staged(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def staged(tmp_path_factory: pytest.TempPathFactory, impl_name: str) -> Path:
+    """The deploy trees, staged from the implementation under test (the learner's, under check)."""
     out = tmp_path_factory.mktemp("staged")
-    impl = os.environ.get("BOOTCAMP_IMPL", "solution")
     subprocess.run(["bash", str(DEPLOY / "stage.sh"), str(out)], check=True, capture_output=True,
-                   env={**os.environ, "IMPL": impl})
+                   env={**os.environ, "IMPL": impl_name})
     return out
 
 

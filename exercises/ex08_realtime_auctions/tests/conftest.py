@@ -33,36 +33,36 @@ def pg_admin(local_service: Callable[[str], str]) -> str:
 
 
 @pytest.fixture(scope="session")
-def database(pg_admin: str, pytestconfig: pytest.Config) -> Iterator[str]:
+def database(pg_admin: str, impl_name: str) -> Iterator[str]:
     """A fresh database, migrated by the implementation under test, dropped at the end."""
-    url = asyncio.run(create_database(pg_admin, pytestconfig.getoption("--impl")))
+    url = asyncio.run(create_database(pg_admin, impl_name))
     yield url
     asyncio.run(drop_database(pg_admin, url))
 
 
 @pytest.fixture(scope="module")
-def quiet_db(pg_admin: str, pytestconfig: pytest.Config) -> Iterator[str]:
+def quiet_db(pg_admin: str, impl_name: str) -> Iterator[str]:
     """A migrated database no app instance serves: no closer runs behind a test's back."""
-    url = asyncio.run(create_database(pg_admin, pytestconfig.getoption("--impl")))
+    url = asyncio.run(create_database(pg_admin, impl_name))
     yield url
     asyncio.run(drop_database(pg_admin, url))
 
 
 @pytest.fixture
-def fresh_db(pg_admin: str, pytestconfig: pytest.Config) -> Iterator[str]:
+def fresh_db(pg_admin: str, impl_name: str) -> Iterator[str]:
     """An empty (unmigrated) database of this test's own."""
-    url = asyncio.run(create_database(pg_admin, pytestconfig.getoption("--impl"), migrate=False))
+    url = asyncio.run(create_database(pg_admin, impl_name, migrate=False))
     yield url
     asyncio.run(drop_database(pg_admin, url))
 
 
 @pytest.fixture(scope="session")
-def instances(database: str, pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
+def instances(database: str, impl_name: str, tmp_path_factory: pytest.TempPathFactory
               ) -> Iterator[list[Instance]]:
-    """Two app instances on one database, as behind a load balancer."""
+    """Two app instances on one database, as behind a load balancer (`impl_name` says whose app they
+    serve, and makes `bootcamp check` grade every test that talks to them)."""
     log_dir = tmp_path_factory.mktemp("ex08-servers")
-    impl = pytestconfig.getoption("--impl")
-    started = start_instances(database, impl, log_dir, 2, **INSTANCE_ENV)
+    started = start_instances(database, impl_name, log_dir, 2, **INSTANCE_ENV)
     try:
         yield started
     finally:

@@ -163,11 +163,11 @@ def test_the_hub_routes_by_item_drops_garbage_and_resyncs_a_slow_watcher(impl: A
 
 @pytest.mark.slow
 def test_sigterm_stops_an_instance_gracefully_and_its_watchers_move_on(
-        instances: list[Instance], database: str, pytestconfig: pytest.Config,
+        instances: list[Instance], database: str, impl_name: str,
         tmp_path_factory: pytest.TempPathFactory) -> None:
     """A rolling deploy: SIGTERM closes the sockets with 1012 (restart); the watcher reconnects to
     another instance and catches up on the bid it missed meanwhile."""
-    extra = start_instances(database, pytestconfig.getoption("--impl"), tmp_path_factory.mktemp("extra"),
+    extra = start_instances(database, impl_name, tmp_path_factory.mktemp("extra"),
                             count=1)[0]
     seller, bidder = signed_up(instances[0].url), signed_up(instances[1].url)
     item_id = seller.add_item()
