@@ -114,6 +114,7 @@ class Chart:
     where: Callable[[Row], bool] | None = None
     title: str | None = None
     ylabel: str | None = None
+    xlabel: str | None = None
     logx: bool = False
     logy: bool = False
     baselines: Mapping[str, float] = field(default_factory=dict)
@@ -143,22 +144,27 @@ class BenchProgress:
     def __exit__(self, *_exc: object) -> None:
         self.report.end_progress()
 
-    def advance(self, n: int = 1) -> None:
+    def advance(self, n: int = 1, done: str | None = None) -> None:
+        """n steps done (`done` names them, for the log); a `step()` calls this when it ends."""
         self.done += n
         self.bar.update(self.task, advance=n, description=": ".join([self.description, *self.labels[-1:]]))
+        if done is not None:
+            self._log(f"[{self.done}/{self.total}] done: {done}")
 
     def begin(self, text: str) -> None:
         self.labels.append(text)
         self.bar.update(self.task, description=f"{self.description}: {text}")
-        if not self.console.is_terminal:
-            self.console.print(f"{self.description} [{self.done + 1}/{self.total}] {text} "
-                               f"(at {time.perf_counter() - self.started:.0f} s)", markup=False,
-                               highlight=False)
+        self._log(f"[{self.done + 1}/{self.total}] {text}")
 
     def end(self) -> None:
         if self.labels:
             self.labels.pop()
         self.advance()
+
+    def _log(self, text: str) -> None:
+        if not self.console.is_terminal:  # on a terminal the bar says it
+            self.console.print(f"{self.description} {text} (at {time.perf_counter() - self.started:.0f} s)",
+                               markup=False, highlight=False)
 
     def stop(self) -> None:
         if self.bar.live.is_started:
@@ -195,11 +201,12 @@ class BenchReport:
 
     def chart(self, kind: ChartKind, *, x: str | Sequence[str], y: str | Sequence[str],
               series: str | Sequence[str] = (), where: Callable[[Row], bool] | None = None,
-              title: str | None = None, ylabel: str | None = None, logx: bool = False, logy: bool = False,
-              baselines: Mapping[str, float] | None = None, names: Mapping[str, str] | None = None) -> None:
+              title: str | None = None, ylabel: str | None = None, xlabel: str | None = None,
+              logx: bool = False, logy: bool = False, baselines: Mapping[str, float] | None = None,
+              names: Mapping[str, str] | None = None) -> None:
         """Add a panel to the PNG that `finish` writes; see `Chart`. Columns are checked here, at once,
         so that a misspelt one fails the first quick run rather than the end of a long one."""
-        spec = Chart(kind, _names(x), _names(y), _names(series), where, title, ylabel, logx, logy,
+        spec = Chart(kind, _names(x), _names(y), _names(series), where, title, ylabel, xlabel, logx, logy,
                      dict(baselines or {}), dict(names or {}))
         unknown = [c for c in (*spec.x, *spec.y, *spec.series) if c not in self.columns]
         if unknown:
@@ -217,10 +224,11 @@ class BenchReport:
         self._ticker = BenchProgress(self, total, description or self.exercise)
         return self._ticker
 
-    def advance(self, n: int = 1) -> None:
-        """Tick the running progress bar by hand (for a bench whose stages are not `step()`s)."""
+    def advance(self, done: str, n: int = 1) -> None:
+        """Tick the running progress bar by hand, for a bench whose stages are not `step()`s (async
+        code): `done` names what was just measured."""
         if self._ticker is not None:
-            self._ticker.advance(n)
+            self._ticker.advance(n, done)
 
     def end_progress(self) -> None:
         if self._ticker is not None:
@@ -391,7 +399,7 @@ def _draw_lines(ax: Any, spec: Chart, rows: Sequence[Row]) -> None:
     if not drawn:
         _no_data(ax)
         return
-    ax.set_xlabel(spec.x[0])
+    ax.set_xlabel(spec.xlabel or spec.x[0])
     if spec.logx:
         ax.set_xscale("log")
     _baselines(ax, spec)

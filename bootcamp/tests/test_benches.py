@@ -150,11 +150,11 @@ def test_progress_as_a_block_ends_with_it(state: Path) -> None:
     with report.progress(1):
         with report.step("inside"):
             pass
-        report.advance()
+        report.advance("by hand")
     with report.step("after"):  # no bar any more: a plain spinner on the report's console
         pass
-    assert "inside" in err.getvalue()
-    assert "after" not in err.getvalue()
+    assert [line.split(" (at")[0] for line in err.getvalue().splitlines()] == [
+        "ex99 [1/1] inside", "ex99 [2/1] done: by hand"]
 
 
 def test_the_json_line_survives_numpy_figures_and_odd_values() -> None:
