@@ -164,7 +164,7 @@ class BenchProgress:
     def _log(self, text: str) -> None:
         if not self.console.is_terminal:  # on a terminal the bar says it
             self.console.print(f"{self.description} {text} (at {time.perf_counter() - self.started:.0f} s)",
-                               markup=False, highlight=False)
+                               markup=False, highlight=False, soft_wrap=True)
 
     def stop(self) -> None:
         if self.bar.live.is_started:
@@ -402,6 +402,8 @@ def _draw_lines(ax: Any, spec: Chart, rows: Sequence[Row]) -> None:
     ax.set_xlabel(spec.xlabel or spec.x[0])
     if spec.logx:
         ax.set_xscale("log")
+    if not spec.logy:
+        ax.set_ylim(bottom=0)  # a sweep read from zero: a 10 % dip must not look like a cliff
     _baselines(ax, spec)
 
 

@@ -151,6 +151,7 @@ def bench(quick: bool) -> None:
     report = BenchReport("ex01", f"ex01: transformer vs raw client, {RECORD_BYTES}-byte records",
                          ["what", "batch", "linger ms", "timeout ms", "records/s", "vs produce", "p50 ms",
                           "p99 ms"])
+    report.progress(2 + 2 * (len(batches) * len(lingers) + 1))  # the baselines, then 2 steps a point
     source = f"ex01-bench-{uuid.uuid4().hex[:6]}.source"
     ensure_topics([source], partitions=3)
     with report.step("baseline: produce-only"):
@@ -187,4 +188,9 @@ def bench(quick: bool) -> None:
                    "rps": round(p.records_per_s),
                    "p50_ms": round(p.p50_ms, 1), "p99_ms": round(p.p99_ms, 1)} for p in sweep],
     }
+    for column in ("records/s", "p99 ms"):
+        report.chart("line", x="batch", y=column, series=["linger ms", "timeout ms"], logx=True,
+                     where=lambda row: row["what"] == "transformer", title=f"transformer {column}",
+                     baselines={"produce-only": produce_rps, "consume-only": consume_rps}
+                     if column == "records/s" else {})
     report.finish(metrics)
