@@ -197,8 +197,8 @@ def test_quick_bench_ends_with_its_json_line_and_draws_its_chart(exercise: str, 
             stdout, stderr = process.communicate()
         pytest.fail(f"bench {exercise} --quick did not finish in 600 s\n--- stderr:\n{stderr[-3000:]}")
     tail = f"\n--- stdout:\n{stdout[-3000:]}\n--- stderr:\n{stderr[-3000:]}"
+    # Not "no Traceback in stderr": Spark, Beam and Dask log handled ones there; a crash is the exit code.
     assert process.returncode == 0, f"bench {exercise} --quick exited {process.returncode}{tail}"
-    assert "Traceback" not in stderr, tail
 
     last = stdout.splitlines()[-1] if stdout.strip() else ""
     try:
