@@ -10,9 +10,12 @@ import io
 import json
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +24,7 @@ from rich.console import Console
 
 from bootcamp.bench import NO_DATA, BenchReport, percentile, ratio, result_line, rounded
 from bootcamp.exercises import exercise_folders
-from bootcamp.paths import REPO_ROOT
+from bootcamp.paths import REPO_ROOT, state_dir
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -176,13 +179,23 @@ def test_rounded_and_ratio_are_nan_safe() -> None:
 
 
 # -- every built exercise's quick bench, for real ------------------------------------------------------
+@pytest.fixture
+def bench_state() -> Iterator[Path]:
+    """A state directory of the bench's own, under the project's (not pytest's tmp_path: /tmp/pytest-of-*
+    is private to its owner, and PostgreSQL runs as its own user, which must reach its data directory)."""
+    path = Path(tempfile.mkdtemp(prefix="bench-test-", dir=state_dir()))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(620)  # a quick bench is 20-90 s alone; a shared, loaded machine can take 5x
 @pytest.mark.parametrize("exercise", sorted(exercise_folders()))
-def test_quick_bench_ends_with_its_json_line_and_draws_its_chart(exercise: str, tmp_path: Path) -> None:
+def test_quick_bench_ends_with_its_json_line_and_draws_its_chart(exercise: str, bench_state: Path) -> None:
     """`bootcamp bench exNN --quick` as a user runs it: it starts the services it needs (in a state
     directory of its own), exits 0, prints its chart's path, and its last line of stdout is its JSON."""
-    env = {**os.environ, "BOOTCAMP_STATE_DIR": str(tmp_path / "state"), "BOOTCAMP_IMPL": "solution"}
+    env = {**os.environ, "BOOTCAMP_STATE_DIR": str(bench_state), "BOOTCAMP_IMPL": "solution"}
     process = subprocess.Popen([sys.executable, "-m", "bootcamp.cli", "bench", exercise, "--quick"],
                                cwd=REPO_ROOT, env=env, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -210,7 +223,7 @@ def test_quick_bench_ends_with_its_json_line_and_draws_its_chart(exercise: str, 
     assert all(math.isfinite(n) for n in numbers), figures
     assert numbers, f"bench {exercise} reported no figure at all: {figures}"
 
-    png = tmp_path / "state" / "bench" / f"{exercise}.png"
+    png = bench_state / "bench" / f"{exercise}.png"
     assert png.is_file(), f"no chart at {png}{tail}"
     assert png.read_bytes().startswith(PNG_MAGIC)
     assert f"chart: {png}" in stdout
