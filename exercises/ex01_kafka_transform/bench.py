@@ -16,7 +16,6 @@ the table and as `null` in the JSON line; the run goes on. Progress shows while 
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import subprocess
@@ -34,11 +33,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bootcamp.bench import Stopwatch, percentile
+from bootcamp.bench import BenchReport, Stopwatch, percentile, result_line
 from bootcamp.kafka.admin import ensure_topics
 from bootcamp.kafka.config import client_config
 from bootcamp.kafka.messages import timestamp_ms
-from bootcamp.paths import REPO_ROOT
+from bootcamp.paths import REPO_ROOT, state_dir
 from exercises.ex01_kafka_transform.config import TransformerSettings
 from exercises.ex01_kafka_transform.generator import produce, records
 from exercises.ex01_kafka_transform.harness import TransformerProcess, fresh_settings, wait_for
@@ -327,5 +326,23 @@ def _report(console: Console, count: int, baselines: tuple[float, float, float, 
         "sweep": [row(p) for p in points], "half_load": [row(p) for p in half_load],
         "not_measured": len(errors),
     }
-    print(json.dumps(metrics), flush=True)
+    _draw(console, produce_rps, points)
+    print(result_line("ex01", metrics), flush=True)
+
+
+def _draw(console: Console, produce_rps: float, points: list[Point]) -> None:
+    """The sweep as a chart (throughput and p99 per profile, each mode side by side), drawn by the
+    platform's harness; a chart that cannot be drawn costs a line, never the figures."""
+    chart = BenchReport("ex01", "ex01: at-least-once and exactly-once by profile, same load",
+                        ["profile", "mode", "records/s", "p99 ms"], console=console)
+    for point in points:
+        chart.add(point.profile.name, point.mode, point.records_per_s, point.p99_ms)
+    chart.chart("bar", x="profile", y="records/s", series="mode", title="throughput",
+                baselines={"produce-only": produce_rps})
+    chart.chart("bar", x="profile", y="p99 ms", series="mode", title="p99 produce-to-read latency")
+    try:
+        console.print(f"  chart: {chart.draw(state_dir() / 'bench' / 'ex01.png')}", markup=False,
+                      highlight=False, soft_wrap=True)
+    except Exception as exc:  # a chart that fails must not cost the figures
+        console.print(f"  chart not drawn: {type(exc).__name__}: {exc}", markup=False, highlight=False)
 

@@ -140,6 +140,9 @@ def bench(quick: bool) -> None:
                          ["server", "op", "req/s", "p50 ms", "p99 ms", "failed", "req/s vs bare"])
     targets = [("bare Starlette", BARE_MODULE, {}), ("API, memory store", SERVER_MODULE, {"STORE": "memory"}),
                ("API, Redis store", SERVER_MODULE, _redis_env())]
+    report.progress(3 * len(targets))  # per server: start, reads, writes
+    report.chart("bar", x="server", y="req/s", series="op", title="requests per second")
+    report.chart("bar", x="server", y="p99 ms", series="op", title="p99 latency")
     results: dict[tuple[str, str], WrkResult] = {}
     with tempfile.TemporaryDirectory() as tmp:
         lua = Path(tmp) / "write.lua"

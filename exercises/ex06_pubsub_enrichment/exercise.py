@@ -125,6 +125,8 @@ def bench(quick: bool) -> None:
     count, requests = (1000, 2000) if quick else (5000, 10000)
     report = BenchReport("ex06", f"ex06: enrichment of {count} skewed events; API load of {requests} lookups",
                          ["what", "per second", "p50", "p99", "note"])
+    report.progress(3)
+    report.chart("bar", x="what", y="per second", title="API lookups/s and enriched messages/s")
     with report.step("Bookstore API alone, 32 concurrent lookups"):
         api = asyncio.run(_api_load(url, requests, 32))
     with report.step("enricher, cache on"):

@@ -105,6 +105,8 @@ def bench(quick: bool) -> None:
     rows = 50_000 if quick else 500_000
     report = BenchReport("ex07", f"ex07: access-log stats, {rows:,} lines (local files)",
                          ["engine", "seconds", "lines/s", "x DuckDB time"])
+    report.progress(4)
+    report.chart("bar", x="engine", y="seconds", title="wall time of the same job (lower is better)")
     with tempfile.TemporaryDirectory(prefix="ex07-bench-") as tmp:
         source = write_csv(Path(tmp) / "logs.csv", rows, seed=3)
         with report.step("DuckDB"), Stopwatch() as duck:

@@ -192,6 +192,12 @@ def bench(quick: bool) -> None:
     watchers, bids = (40, 10) if quick else (200, 40)
     report = BenchReport("ex08", "ex08: bids/s under contention, WebSocket fan-out latency",
                          ["measure", "N / M", "accepted/s", "attempts/s", "vs baseline"])
+    report.progress(len(levels) + 4)  # each level, no contention, fan-out, two pool sizes
+    report.chart("line", x="N / M", y="accepted/s", series="measure", title="accepted bids/s",
+                 xlabel="bidders", where=lambda row: str(row["measure"]).startswith("bids"))
+    report.chart("bar", x="measure", y=["accepted/s", "attempts/s"], names={"accepted/s": "p50",
+                 "attempts/s": "p99"}, ylabel="ms", title="fan-out latency",
+                 where=lambda row: str(row["measure"]).startswith("fan-out"))
     log_dir = Path(tempfile.mkdtemp(prefix="ex08-bench-"))
     instances = start_instances(database, impl_name, log_dir,
                                 AUCTION_POOL_MAX_SIZE=str(max(levels) + 4))
@@ -222,6 +228,7 @@ def _pool_knob(database: str, impl_name: str, log_dir: Path, report: BenchReport
                                       AUCTION_POOL_MAX_SIZE=str(pool), AUCTION_POOL_MIN_SIZE="2")
         try:
             rates[pool] = asyncio.run(_spread_rate(instance, bidders, seconds))
+            report.advance(f"pool size {pool}")
         finally:
             stop_instance(instance)
     small, large = rates[2], rates[bidders + 4]
@@ -258,6 +265,7 @@ async def _measure(instances: list[Instance], database: str, auctions: Any, repo
             base_rate, rate = base_accepted / seconds, accepted / seconds
             report.add("bids, SQL only (baseline)", n, base_rate, base_attempts / seconds, 1.0)
             report.add("bids, HTTP, one hot item", n, rate, attempts / seconds, ratio(rate, base_rate))
+            report.advance(f"{n} bidders, one hot item")
             if n == top:
                 figures.update({"accepted_bids_per_s": round(rate, 1),
                                 "accepted_bids_per_s_sql": round(base_rate, 1),
@@ -267,8 +275,10 @@ async def _measure(instances: list[Instance], database: str, auctions: Any, repo
         report.add(f"bids, HTTP, {top} items (no contention)", top, accepted / seconds, attempts / seconds,
                    ratio(accepted / seconds, figures["accepted_bids_per_s"]))
         figures["accepted_bids_per_s_spread"] = round(accepted / seconds, 1)
+        report.advance(f"{top} bidders, {top} items")
         ws_lat, listen_lat = await fanout(instances, database, seller=seller, bidder=bidders[0],
                                           watchers=watchers, bids=bids)
+        report.advance(f"fan-out to {watchers} watchers")
     finally:
         for client in clients:
             await client.aclose()

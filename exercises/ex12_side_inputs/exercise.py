@@ -103,6 +103,8 @@ def bench(quick: bool) -> None:
     )
     metrics: dict[str, float] = {}
     root = state_dir() / "ex12" / "bench"
+    report.progress(len(QUICK if quick else FULL) * (1 + 2 * (1 if quick else REPEATS)))
+    report.chart("bar", x="scenario", y=["side-in s", "CoGBK s"], ylabel="s", title="lower is better")
     for name, users, purchases, hot, extra in QUICK if quick else FULL:
         slug = re.sub(r"\W+", "_", name).strip("_")
         folder = root / slug

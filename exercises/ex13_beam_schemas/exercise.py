@@ -136,6 +136,8 @@ def bench(quick: bool) -> None:
                          ["rows", "variant", "seconds", "rows/s", "time vs plain"])
     metrics: dict[str, float] = {}
     root = state_dir() / "ex13" / "bench"
+    report.progress(1 + (1 if quick else 2) * (1 + len(VARIANTS) * (1 if quick else REPEATS)))
+    report.chart("bar", x="variant", y="seconds", series="rows", title="time (lower is better)")
     with report.step("warming up (imports, first pipeline)"):
         warm = root / "warmup.csv"
         write_reviews(warm, 200, seed=1)
