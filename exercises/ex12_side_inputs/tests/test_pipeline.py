@@ -13,6 +13,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from bootcamp.paths import DATA_DIR
 from bootcamp.testing.plugin import Implementation
+from exercises.ex12_side_inputs import run as ex12
 from exercises.ex12_side_inputs.config import Ex12Settings
 from exercises.ex12_side_inputs.records import parse_profile, parse_promotion, parse_purchase
 
@@ -21,10 +22,14 @@ from .conftest import PROFILES, PROMOTIONS, PURCHASES, Files, write_files
 METHODS = ["side_input", "cogroupbykey"]
 
 
-def run(impl: Any, files: Files, out: Path, method: str) -> Any:
+def which(impl: Implementation) -> str:
+    return impl.package.rsplit(".", 1)[1]
+
+
+def run(impl: Implementation, files: Files, out: Path, method: str) -> Any:
     settings = Ex12Settings(profiles=str(files.profiles), purchases=str(files.purchases),
-                                        promotions=str(files.promotions), output=str(out), method=method)
-    return impl.pipeline.run(settings, ["--runner=DirectRunner"])
+                            promotions=str(files.promotions), output=str(out), method=method)
+    return ex12.run(settings, ["--runner=FnApiRunner"], impl=which(impl))
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -120,12 +125,12 @@ def test_cli_runs_then_reports_a_missing_input_in_one_line(impl: Implementation,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     args = ["--profiles", str(small_files.profiles), "--purchases", str(small_files.purchases),
             "--promotions", str(small_files.promotions), "--output", str(tmp_path / "o"),
-            "--method", "cogroupbykey", "--runner=DirectRunner"]
-    assert impl.pipeline.main(args) == 0
+            "--method", "cogroupbykey", "--runner=FnApiRunner"]
+    assert ex12.main(args) == 0
     assert "'enriched': 3" in capsys.readouterr().out
     assert len(read_jsonl(tmp_path / "o" / "enriched.jsonl")) == 3
 
-    code = impl.pipeline.main(["--profiles", str(tmp_path / "nope.csv"), "--output", str(tmp_path / "o2")])
+    code = ex12.main(["--profiles", str(tmp_path / "nope.csv"), "--output", str(tmp_path / "o2")])
     assert code == 2
     lines = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("ex12: running")]
     assert len(lines) == 1, lines

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -18,11 +17,11 @@ from bootcamp.paths import REPO_ROOT
 @pytest.mark.slow
 def test_sigterm_mid_run_exits_130_with_one_line_and_no_partial_output(tmp_path: Path) -> None:
     data = write_dataset(tmp_path / "in", 20_000, 250_000, seed=3)      # a run of 10+ s here
-    module = f"exercises.ex12_side_inputs.{os.environ['BOOTCAMP_IMPL']}.pipeline"
+    module = "exercises.ex12_side_inputs.run"  # runs the implementation BOOTCAMP_IMPL names
     out = tmp_path / "out"
     proc = subprocess.Popen(
         [sys.executable, "-m", module, "--profiles", str(data.profiles), "--purchases", str(data.purchases),
-         "--promotions", str(data.promotions), "--output", str(out), "--runner=DirectRunner"],
+         "--promotions", str(data.promotions), "--output", str(out), "--runner=FnApiRunner"],
         cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     assert proc.stderr is not None
