@@ -3,7 +3,7 @@
 Each runner is chosen by pipeline options alone (`runners.runner_options`, which you write); the
 pipeline code (`pipeline.build`, which you write too) is the same. The DaskRunner additionally needs
 a dask.distributed cluster (a LocalCluster here, a real scheduler address in production) and the
-portable IO described in `solution/pipeline.py`.
+portable IO described in `sinks.py`.
 
 The implementation run is the solution or the starter, by `impl` or the `BOOTCAMP_IMPL` variable.
 """

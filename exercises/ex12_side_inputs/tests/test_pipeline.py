@@ -46,16 +46,23 @@ def test_pipeline_joins_and_routes_every_input(impl: Implementation, small_files
 
     # p1: u1 in DE on 2025-03-10, promo-a (10 %). p2: u2's later version is silver -> promo-b (20 %).
     # p5: u4 has two identical rows; 2025-04-01 matches promo-c and promo-d (5 % each) -> promo-c.
-    assert set(enriched) == {"p1", "p2", "p5"}
+    assert {"p1", "p2", "p5"} <= set(enriched), \
+        "purchases whose user has one profile must be enriched: a dict lookup per purchase (AsDict)"
+    # missing key (u9) and a conflicting duplicate (u3: GB vs IE at the same updated_at)
+    assert unmatched.get("p4") == "no_profile", \
+        "a purchase without a profile (u9) must come out unmatched as no_profile, counted, never dropped"
+    assert unmatched.get("p3") == "ambiguous_profile", \
+        "a conflicting duplicate (u3: two versions, same updated_at) must leave its purchases unmatched as " \
+        "ambiguous_profile, not joined to whichever version AsDict kept"
     assert (enriched["p1"]["promo_id"], enriched["p1"]["net_amount"]) == ("promo-a", 18.0)
     assert (enriched["p2"]["tier"], enriched["p2"]["promo_id"], enriched["p2"]["net_amount"]) == \
-        ("silver", "promo-b", 80.0)
+        ("silver", "promo-b", 80.0), "u2's later version (silver) must win over the older one"
     assert enriched["p5"]["promo_id"] == "promo-c"
     # mean of the valid purchases' amounts: (20 + 100 + 30 + 15 + 400) / 5 = 113
     assert [pid for pid, r in sorted(enriched.items()) if r["above_average"]] == ["p5"]
 
-    # missing key (u9) and a conflicting duplicate (u3: GB vs IE at the same updated_at)
     assert unmatched == {"p4": "no_profile", "p3": "ambiguous_profile"}
+    assert set(enriched) == {"p1", "p2", "p5"}
 
     reasons = sorted(d["reason"].split(":")[0] for d in dead)
     assert reasons == ["bad_profile", "bad_purchase", "bad_purchase", "conflicting_duplicate",

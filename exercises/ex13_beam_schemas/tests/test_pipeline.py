@@ -45,8 +45,9 @@ def test_parquet_output_keeps_the_schema_and_the_values(impl: Implementation, re
     got = {row["product_id"]: row for row in table.to_pylist()}
     assert set(got) == set(ratings)
     for pid, values in ratings.items():
-        assert got[pid]["n_reviews"] == len(values)
-        assert got[pid]["avg_rating"] == pytest.approx(mean(values))
+        assert got[pid]["n_reviews"] == len(values), "n_reviews must count the reviews of that product"
+        assert got[pid]["avg_rating"] == pytest.approx(mean(values)), \
+            "avg_rating must be the mean of that product's ratings (aggregate_field: right field, right key)"
     full = pq.read_table(out / "reviews.parquet")
     assert full.num_rows == len(reviews) == report.counts["reviews"]
     assert full.schema.field("review_ts").type == pa.timestamp("us", tz="UTC")
