@@ -134,7 +134,8 @@ def bench(quick: bool) -> None:
     report.note("side input MB: the pickled profile table every worker must hold (AsDict) - the cost a "
                 "one-process FnApiRunner does not show; each worker reads it (per bundle, unless "
                 "--max_cache_memory_usage_mb turns the SDK harness cache on).")
-    report.note("Best of 2 interleaved runs per join; times include Beam's per-pipeline start-up (1-2 s).")
+    report.note(f"Best of {1 if quick else REPEATS} interleaved run(s) per join; times include Beam's "
+                "per-pipeline start-up (1-2 s on an idle machine).")
     shutil.rmtree(root, ignore_errors=True)
     report.finish(metrics)
 

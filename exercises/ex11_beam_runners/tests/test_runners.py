@@ -62,7 +62,7 @@ def test_combiner_merge_equals_one_pass(impl: Implementation) -> None:
     assert left == right == one, "merge_accumulators is not associative: the answer depends on the grouping"
     merge = pl.MergeStats()
     acc = merge.create_accumulator()
-    for part in reversed(parts):
+    for part in (parts[2], fn.merge_accumulators(parts[:2])):  # partials of one and of two requests
         acc = merge.add_input(acc, part)
     assert merge.extract_output(acc) == one, "MergeStats must merge partial Stats, not count them as requests"
 
