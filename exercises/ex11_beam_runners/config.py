@@ -1,8 +1,13 @@
-"""ex11 settings from the environment (prefix EX11_)."""
+"""ex11 settings from the environment (prefix EX11_), and the names of the local runners."""
 
 from __future__ import annotations
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+RUNNERS = ("direct-in-memory", "direct-multi-threading", "direct-multi-processing", "bundle-based-direct",
+           "dask")
+"""The runners that work on this machine; `runners.runner_options(name)` maps each to its options."""
+DASK_RUNNER = "apache_beam.runners.dask.dask_runner.DaskRunner"
 
 
 class Ex11Settings(BaseSettings):
@@ -12,7 +17,7 @@ class Ex11Settings(BaseSettings):
     bad_fraction: float = 0.002
     seed: int = 7
     workers: int = 2  # DirectRunner workers and Dask worker processes
-    runners: str = "direct-in-memory,direct-multi-threading,direct-multi-processing,bundle-based-direct,dask"
+    runners: str = ",".join(RUNNERS)
 
     def runner_list(self) -> list[str]:
         return [name.strip() for name in self.runners.split(",") if name.strip()]

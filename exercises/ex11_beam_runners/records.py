@@ -17,11 +17,15 @@ from apache_beam.metrics import Metrics
 HEADER = "timestamp,request_id,client_ip,method,path,status,bytes_sent,latency_ms,region"
 STATS_HEADER = "region,status_class,requests,bytes_sent,latency_ms_sum,latency_ms_max"
 TABLE = "region_status_stats"
+COLUMNS = tuple(HEADER.split(","))
 DEAD = "dead"
-_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
-_STATUS = re.compile(r"[1-5][0-9][0-9]")
-_NUMBER = re.compile(r"[0-9]{1,15}")
-_REGION = re.compile(r"[a-z]+-[a-z]+")
+# The validation rules, as patterns a whole field must match (Python's `re` here, RE2 in pyarrow and
+# DuckDB: the same language for these classes and counts).
+TIMESTAMP = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"
+STATUS = r"[1-5][0-9][0-9]"
+NUMBER = r"[0-9]{1,15}"
+REGION = r"[a-z]+-[a-z]+"
+_TIMESTAMP, _STATUS, _NUMBER, _REGION = (re.compile(p) for p in (TIMESTAMP, STATUS, NUMBER, REGION))
 
 
 class Request(NamedTuple):

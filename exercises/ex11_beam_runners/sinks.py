@@ -1,6 +1,11 @@
 """Where Exercise 11's results go: SQLite, and the DaskRunner's single portable sink. Provided.
 
-See `solution/pipeline.py` for why the DaskRunner needs its own IO.
+The DaskRunner of Beam 2.77 cannot expand `ReadFromText` (its splittable read leaves the runner with
+no input bag), finalises `WriteToText` wrongly (each step that uses the temp-dir side input computes
+its own temp dir, so the shards are never renamed), sends every tagged output of a ParDo down the
+main output, and computes only the *last* leaf of the graph. So the portable IO reads with
+`Create([paths]) | FlatMap(read_file_lines)` and ends in one sink, `PortableSink`, that writes
+content-addressed shard files and upserts the database.
 """
 
 from __future__ import annotations
@@ -23,6 +28,25 @@ from exercises.ex11_beam_runners.records import (
     dead_to_json,
     row_to_csv,
 )
+
+
+def write_outputs(stats: beam.PCollection[StatsRow], dead: beam.PCollection[DeadLetter], output_dir: str,
+                  db_path: str, portable_io: bool = False) -> None:
+    """The three sinks: stats to `stats/part-*.csv` and the database, dead letters to `dead/*.jsonl`;
+    with `portable_io`, one `PortableSink` fed by a Flatten of both (the DaskRunner's last leaf)."""
+    output_dir = output_dir.rstrip("/")
+    if portable_io:
+        tagged = ((stats | "TagStats" >> beam.Map(lambda row: ("stats", tuple(row))),
+                   dead | "TagDead" >> beam.Map(lambda d: ("dead", tuple(d))))
+                  | "Merge" >> beam.Flatten())
+        _ = tagged | "Sink" >> beam.ParDo(PortableSink(output_dir, db_path))
+        return
+    _ = (stats | "ToCsv" >> beam.Map(row_to_csv)
+         | "WriteCsv" >> beam.io.WriteToText(f"{output_dir}/stats/part", file_name_suffix=".csv",
+                                             num_shards=1, header=STATS_HEADER))
+    _ = stats | "WriteDb" >> beam.ParDo(UpsertToSqlite(db_path))
+    _ = (dead | "DeadToJson" >> beam.Map(dead_to_json)
+         | "WriteDead" >> beam.io.WriteToText(f"{output_dir}/dead/part", file_name_suffix=".jsonl"))
 
 
 # -- the database sink -------------------------------------------------------------------------------
@@ -85,6 +109,14 @@ class UpsertToSqlite(beam.DoFn):  # type: ignore[misc]
 
 
 # -- the DaskRunner workaround --------------------------------------------------------------------
+def list_inputs(input_pattern: str) -> list[str]:
+    """The files matching `input_pattern`, sorted; FileNotFoundError when there are none."""
+    paths = sorted(m.path for m in FileSystems.match([input_pattern])[0].metadata_list)
+    if not paths:
+        raise FileNotFoundError(f"No files found matching {input_pattern}")
+    return paths
+
+
 def read_file_lines(path: str) -> Iterator[str]:
     """Every line of a (local or gs://) text file, as ReadFromText would give them."""
     with FileSystems.open(path) as raw:

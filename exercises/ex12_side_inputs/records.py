@@ -12,6 +12,14 @@ import json
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
+import apache_beam as beam
+
+NAMESPACE = "ex12"
+"""The Beam metrics namespace of every counter (`enriched`, `unmatched.<reason>`, `dead.<reason>`)."""
+UNMATCHED = "unmatched"
+DEAD = "dead_letter"
+"""The tags of a join's extra outputs."""
+
 
 class Profile(NamedTuple):
     user_id: str
@@ -73,6 +81,26 @@ class DeadLetter(NamedTuple):
     source: str
     reason: str
     line: str
+
+
+class Resolution(NamedTuple):
+    """The outcome of the duplicate policy for one user id.
+
+    `profile` is the winning version, or None when the versions conflict and none can win.
+    `rejected` holds every version that did not win, as dead letters with the reason.
+    """
+
+    user_id: str
+    profile: Profile | None
+    rejected: tuple[DeadLetter, ...]
+
+
+class JoinOutputs(NamedTuple):
+    """What a join produces: joined purchases, valid purchases it could not join, rejected profiles."""
+
+    enriched: beam.PCollection[Enriched]
+    unmatched: beam.PCollection[Unmatched]
+    rejected: beam.PCollection[DeadLetter]
 
 
 PROFILE_FIELDS = len(Profile._fields)

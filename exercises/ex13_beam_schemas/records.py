@@ -50,6 +50,12 @@ class DeadLetter(NamedTuple):
     line: str
 
 
+def age_band(age: int) -> str:
+    """Ten-year bands, `18-27` style, the usual grain of demographic reporting."""
+    low = 18 + ((age - 18) // 10) * 10 if age >= 18 else 13
+    return f"{low}-{low + 9}" if age >= 18 else "13-17"
+
+
 for _schema in (Review, ProductStats, CategoryStats, DeadLetter):
     beam.coders.registry.register_coder(_schema, beam.coders.RowCoder)
 

@@ -11,5 +11,5 @@ here="$(cd "$(dirname "$0")" && pwd)"
 options="$here/options/$runner.txt"
 [ -f "$options" ] || { echo "no options for runner '$runner' ($options)" >&2; exit 2; }
 cd "$here/../../.."
-python -m exercises.ex11_beam_runners.solution.runners --options-file "$options" \
+python -m exercises.ex11_beam_runners.run --impl solution --options-file "$options" ${EX11_BATCHED:+--batched} \
   --input "$input" --output "$output" --db "${EX11_DB:-/tmp/ex11.db}"

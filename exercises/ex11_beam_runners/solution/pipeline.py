@@ -4,53 +4,56 @@ The query (the "log data migration" of the exercise): requests, bytes and latenc
 status class (2xx, 4xx, 5xx...), health checks excluded, malformed lines dead-lettered with their
 original text.
 
-IO is the only part that differs by runner, and only because the DaskRunner needs it:
-- "beam" IO (every DirectRunner mode, BundleBasedDirectRunner, Dataflow, Flink, Spark, Samza):
-  `ReadFromText`, `WriteToText`, and a DoFn that upserts into SQLite — three sinks.
-- "portable" IO (DaskRunner): the DaskRunner of Beam 2.77 cannot expand `ReadFromText` (its
-  splittable read leaves the runner with no input bag) and finalises `WriteToText` wrongly (each
-  step that uses the temp-dir side input computes its own temp dir, so the shards are never
-  renamed), and it computes only the *last* leaf of the graph. So: `Create([paths]) | FlatMap(read)`
-  in, and one sink that writes content-addressed shard files and upserts the database.
+Two graphs compute the same answer:
+- per line (the default): `ReadFromText`, one element per line, a combiner over `Request`s;
+- batched (`batched=True`, the tuned one): one element per block of a few MiB, each block parsed and
+  aggregated with pyarrow in one call (`block_partials`), so the runner handles a few elements per
+  key and block instead of one per line; `MergeStats` merges the partial aggregates.
+
+IO differs by runner only because the DaskRunner needs it (see `sinks.py`): "portable" IO reads with
+`Create(paths) | FlatMap(read_file_lines)`, splits by type with `Filter`s (it routes tagged outputs
+down the main output), and ends in one sink, because it computes only the last leaf of the graph.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import apache_beam as beam
-from apache_beam.io.filesystems import FileSystems
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
 
-from exercises.ex11_beam_runners.records import (  # noqa: F401  # provided; re-exported
+from exercises.ex11_beam_runners.blocks import (
+    BLOCK_BYTES,
+    count_empty_lines,
+    plan_blocks,
+    read_block,
+    split_lines,
+)
+from exercises.ex11_beam_runners.records import (
+    COLUMNS,
     DEAD,
     HEADER,
-    STATS_HEADER,
-    TABLE,
+    NUMBER,
+    REGION,
+    STATUS,
+    TIMESTAMP,
     DeadLetter,
     ParseLine,
     Request,
     Stats,
-    StatsRow,
-    dead_to_json,
     key_by_region_class,
     parse_line,
-    row_to_csv,
-    status_class,
     to_row,
 )
-from exercises.ex11_beam_runners.sinks import (  # noqa: F401  # provided; re-exported
-    PortableSink,
-    UpsertToSqlite,
-    connect,
-    prepare_database,
-    read_file_lines,
-    upsert,
-)
+from exercises.ex11_beam_runners.sinks import list_inputs, read_file_lines, write_outputs
 
 
 class RegionStats(beam.CombineFn):  # type: ignore[misc]
     """Requests, bytes, latency sum and max for one (region, status class). Integers only, so every
-    runner — whatever order it adds in — gives the same bytes."""
+    runner, whatever order it adds in, gives the same bytes."""
 
     def create_accumulator(self) -> Stats:
         return (0, 0, 0, 0)
@@ -69,42 +72,116 @@ class RegionStats(beam.CombineFn):  # type: ignore[misc]
         return acc
 
 
+class MergeStats(RegionStats):
+    """The combiner of the batched graph: its inputs are partial `Stats`, already aggregated per block."""
+
+    def add_input(self, acc: Stats, partial: Stats) -> Stats:  # type: ignore[override]
+        return self.merge_accumulators([acc, partial])
+
+
+def _full_match(column: Any, pattern: str) -> Any:
+    return pc.match_substring_regex(column, f"^(?:{pattern})$")  # RE2: `$` is the end of the text
+
+
+def block_partials(data: bytes) -> list[tuple[tuple[str, str], Stats] | DeadLetter]:
+    """The partial aggregate per (region, status class) of the lines in `data`, and their dead letters.
+
+    The same rules as `parse_line`, vectorised: pyarrow splits the CSV (no quoting, like
+    `str.split(",")`), five RE2 matches validate whole columns at once, and a hash group-by sums them.
+    Only the rare bad lines go through Python (`parse_line`), for their exact reason.
+    """
+    if not data:  # a block that owns no line (pyarrow refuses an empty file)
+        return []
+    if b"\r" in data:  # pyarrow ends a row at a bare CR too, ReadFromText does not: the slow path
+        return _partials_per_line(split_lines(data))
+    bad: list[str] = []
+
+    def wrong_field_count(row: Any) -> str:
+        bad.append(row.text)
+        return "skip"
+
+    table = pcsv.read_csv(
+        pa.py_buffer(data),
+        read_options=pcsv.ReadOptions(column_names=list(COLUMNS), use_threads=False),
+        parse_options=pcsv.ParseOptions(quote_char=False, ignore_empty_lines=True,
+                                        invalid_row_handler=wrong_field_count),
+        convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(COLUMNS, pa.string())))
+    header = pc.equal(pc.binary_join_element_wise(*[table[c] for c in COLUMNS], ","), HEADER)
+    table = table.filter(pc.invert(header))
+    valid = pc.and_(pc.and_(_full_match(table["timestamp"], TIMESTAMP), _full_match(table["status"], STATUS)),
+                    pc.and_(pc.and_(_full_match(table["bytes_sent"], NUMBER),
+                                    _full_match(table["latency_ms"], NUMBER)),
+                            _full_match(table["region"], REGION)))
+    invalid = table.filter(pc.invert(valid))
+    bad += pc.binary_join_element_wise(*[invalid[c] for c in COLUMNS], ",").to_pylist()
+    table = table.filter(valid)
+    health = pc.or_(pc.equal(table["path"], "/healthz"), pc.starts_with(table["path"], "/healthz?"))
+    table = table.filter(pc.invert(health))
+    keyed = pa.table({
+        "region": table["region"],
+        "status_class": pc.binary_join_element_wise(pc.utf8_slice_codeunits(table["status"], 0, 1), "xx", ""),
+        "bytes_sent": pc.cast(table["bytes_sent"], pa.int64()),
+        "latency_ms": pc.cast(table["latency_ms"], pa.int64()),
+    })
+    grouped = keyed.group_by(["region", "status_class"]).aggregate(
+        [("bytes_sent", "count"), ("bytes_sent", "sum"), ("latency_ms", "sum"), ("latency_ms", "max")])
+    out: list[tuple[tuple[str, str], Stats] | DeadLetter] = [
+        ((r["region"], r["status_class"]),
+         (r["bytes_sent_count"], r["bytes_sent_sum"], r["latency_ms_sum"], r["latency_ms_max"]))
+        for r in grouped.to_pylist()]
+    out += [parsed for parsed in map(parse_line, bad) if isinstance(parsed, DeadLetter)]
+    out += [DeadLetter("field_count", "")] * count_empty_lines(data)
+    return out
+
+
+def _partials_per_line(lines: list[str]) -> list[tuple[tuple[str, str], Stats] | DeadLetter]:
+    """The slow path of `block_partials`, line by line, for blocks pyarrow would split differently."""
+    fn, partial = RegionStats(), dict[tuple[str, str], Stats]()
+    out: list[tuple[tuple[str, str], Stats] | DeadLetter] = []
+    for line in lines:
+        if line == HEADER:
+            continue
+        parsed = parse_line(line)
+        if isinstance(parsed, DeadLetter):
+            out.append(parsed)
+        elif parsed.path != "/healthz":
+            key, request = key_by_region_class(parsed)
+            partial[key] = fn.add_input(partial.get(key, fn.create_accumulator()), request)
+    return [*partial.items(), *out]
+
 
 def build(pipeline: beam.Pipeline, input_pattern: str, output_dir: str, db_path: str,
-          portable_io: bool = False) -> None:
-    """Add the graph to `pipeline`. `portable_io` switches to the DaskRunner-safe IO (module doc)."""
-    output_dir = output_dir.rstrip("/")
+          portable_io: bool = False, batched: bool = False, block_bytes: int = BLOCK_BYTES) -> None:
+    """Add the graph to `pipeline`. `portable_io` switches to the DaskRunner-safe IO (module doc);
+    `batched` to the tuned graph, blocks of `block_bytes`."""
+    if batched:
+        both = (pipeline
+                | "Blocks" >> beam.Create(plan_blocks(input_pattern, block_bytes))
+                | "SpreadBlocks" >> beam.Reshuffle()  # a fusion break: blocks go to every worker
+                | "BlockPartials" >> beam.FlatMap(lambda block: block_partials(read_block(block))))
+        partials = both | "Partials" >> beam.Filter(lambda item: not isinstance(item, DeadLetter))
+        dead = both | "Dead" >> beam.Filter(lambda item: isinstance(item, DeadLetter))
+        stats = (partials
+                 | "Aggregate" >> beam.CombinePerKey(MergeStats())
+                 | "ToRow" >> beam.MapTuple(to_row))
+        write_outputs(stats, dead, output_dir, db_path, portable_io)
+        return
     if portable_io:
-        paths = [m.path for m in FileSystems.match([input_pattern])[0].metadata_list]
-        if not paths:
-            raise FileNotFoundError(f"No files found matching {input_pattern}")
-        lines = (pipeline | "Files" >> beam.Create(sorted(paths))
+        lines = (pipeline | "Files" >> beam.Create(list_inputs(input_pattern))
                  | "ReadLines" >> beam.FlatMap(read_file_lines))
     else:
         lines = pipeline | "Read" >> beam.io.ReadFromText(input_pattern)
     lines = lines | "DropHeader" >> beam.Filter(lambda line: line != HEADER)
     if portable_io:
-        # The DaskRunner sends every tagged output of a ParDo down the main output, so split by type.
-        both = lines | "Parse" >> beam.Map(parse_line)
-        valid = both | "Valid" >> beam.Filter(lambda item: isinstance(item, Request))
-        dead = both | "Dead" >> beam.Filter(lambda item: isinstance(item, DeadLetter))
+        parsed = lines | "Parse" >> beam.Map(parse_line)
+        valid = parsed | "Valid" >> beam.Filter(lambda item: isinstance(item, Request))
+        dead = parsed | "Dead" >> beam.Filter(lambda item: isinstance(item, DeadLetter))
     else:
-        parsed = lines | "Parse" >> beam.ParDo(ParseLine()).with_outputs(DEAD, main="valid")
-        valid, dead = parsed.valid, parsed[DEAD]
+        tagged = lines | "Parse" >> beam.ParDo(ParseLine()).with_outputs(DEAD, main="valid")
+        valid, dead = tagged.valid, tagged[DEAD]
     stats = (valid
              | "DropHealthChecks" >> beam.Filter(lambda r: r.path != "/healthz")
              | "KeyByRegionClass" >> beam.Map(key_by_region_class)
              | "Aggregate" >> beam.CombinePerKey(RegionStats())
              | "ToRow" >> beam.MapTuple(to_row))
-    if portable_io:
-        tagged = ((stats | "TagStats" >> beam.Map(lambda row: ("stats", tuple(row))),
-                   dead | "TagDead" >> beam.Map(lambda d: ("dead", tuple(d))))
-                  | "Merge" >> beam.Flatten())
-        _ = tagged | "Sink" >> beam.ParDo(PortableSink(output_dir, db_path))
-        return
-    _ = (stats | "ToCsv" >> beam.Map(row_to_csv)
-         | "WriteCsv" >> beam.io.WriteToText(f"{output_dir}/stats/part", file_name_suffix=".csv",
-                                             num_shards=1, header=STATS_HEADER))
-    _ = stats | "WriteDb" >> beam.ParDo(UpsertToSqlite(db_path))
-    _ = (dead | "DeadToJson" >> beam.Map(dead_to_json)
-         | "WriteDead" >> beam.io.WriteToText(f"{output_dir}/dead/part", file_name_suffix=".jsonl"))
+    write_outputs(stats, dead, output_dir, db_path, portable_io)

@@ -12,6 +12,7 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from bootcamp.testing.plugin import Implementation
+from exercises.ex11_beam_runners.run import options_from_file
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 ENV = {"GCP_PROJECT": "my-project", "GCP_REGION": "europe-west1", "EX11_BUCKET": "my-bucket",
@@ -24,7 +25,7 @@ ENV = {"GCP_PROJECT": "my-project", "GCP_REGION": "europe-west1", "EX11_BUCKET":
     ("samza", "PortableRunner"),
 ])
 def test_cluster_runner_options(impl: Implementation, name: str, runner: str, tmp_path: Path) -> None:
-    args = impl.runners.options_from_file(str(DEPLOY / "options" / f"{name}.txt"), ENV)
+    args = options_from_file(str(DEPLOY / "options" / f"{name}.txt"), ENV)
     options = PipelineOptions(args)
     assert options.view_as(StandardOptions).runner == runner
     assert not any("${" in arg for arg in args)
@@ -39,7 +40,7 @@ def test_cluster_runner_options(impl: Implementation, name: str, runner: str, tm
 def test_options_name_what_is_missing(impl: Implementation) -> None:
     impl.runners.runner_options("direct-in-memory")  # graded with the exercise
     with pytest.raises(ValueError, match="FLINK_MASTER"):
-        impl.runners.options_from_file(str(DEPLOY / "options" / "flink.txt"), {})
+        options_from_file(str(DEPLOY / "options" / "flink.txt"), {})
 
 
 def test_run_on_script_parses_and_rejects_unknown_runners(impl: Implementation) -> None:

@@ -14,7 +14,7 @@ import pytest
 from bootcamp.datasets.weblogs import write_csv
 from bootcamp.paths import REPO_ROOT
 from bootcamp.testing.plugin import Implementation
-from exercises.ex11_beam_runners import baseline
+from exercises.ex11_beam_runners import baseline, results
 
 
 @pytest.mark.slow
@@ -22,8 +22,9 @@ def test_sigterm_mid_run_then_rerun(impl: Implementation, tmp_path: Path) -> Non
     impl.runners.runner_options("direct-in-memory")  # graded with the exercise
     source = write_csv(tmp_path / "big.csv", rows=500_000, seed=31, bad_fraction=0.001)
     out, db = tmp_path / "out", tmp_path / "stats.db"
-    argv = [sys.executable, "-m", f"{impl.package}.runners", "--runner", "direct-in-memory",
-            "--input", str(source), "--output", str(out), "--db", str(db)]
+    argv = [sys.executable, "-m", "exercises.ex11_beam_runners.run", "--runner", "direct-in-memory",
+            "--impl", impl.package.rsplit(".", 1)[1], "--input", str(source), "--output", str(out),
+            "--db", str(db)]
     proc = subprocess.Popen(argv, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     deadline = time.monotonic() + 60
@@ -38,5 +39,5 @@ def test_sigterm_mid_run_then_rerun(impl: Implementation, tmp_path: Path) -> Non
 
     done = subprocess.run(argv, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
-    rows = impl.results.read_csv_rows(str(out))
-    assert rows == impl.results.read_db_rows(str(db)) == baseline.query(str(source))
+    rows = results.read_csv_rows(str(out))
+    assert rows == results.read_db_rows(str(db)) == baseline.query(str(source))

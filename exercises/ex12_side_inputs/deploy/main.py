@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from exercises.ex12_side_inputs.solution.pipeline import main
+from exercises.ex12_side_inputs.run import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import NamedTuple
 
 from exercises.ex12_side_inputs.records import (
     DeadLetter,
@@ -16,21 +15,10 @@ from exercises.ex12_side_inputs.records import (
     Profile,
     Promotion,
     Purchase,
+    Resolution,
     Unmatched,
     profile_line,
 )
-
-
-class Resolution(NamedTuple):
-    """The outcome of the duplicate policy for one user id.
-
-    `profile` is the winning version, or None when the versions conflict and none can win.
-    `rejected` holds every version that did not win, as dead letters with the reason.
-    """
-
-    user_id: str
-    profile: Profile | None
-    rejected: tuple[DeadLetter, ...]
 
 
 def resolve_profiles(user_id: str, versions: Iterable[Profile]) -> Resolution:

@@ -7,28 +7,17 @@ disagree on what a match, a miss or a duplicate means; only the data movement di
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import NamedTuple
 
-from exercises.ex12_side_inputs.records import (
+from exercises.ex12_side_inputs.records import (  # noqa: F401 - you need these
     DeadLetter,
     Enriched,
     Profile,
     Promotion,
     Purchase,
+    Resolution,
     Unmatched,
+    profile_line,
 )
-
-
-class Resolution(NamedTuple):
-    """The outcome of the duplicate policy for one user id.
-
-    `profile` is the winning version, or None when the versions conflict and none can win.
-    `rejected` holds every version that did not win, as dead letters with the reason.
-    """
-
-    user_id: str
-    profile: Profile | None
-    rejected: tuple[DeadLetter, ...]
 
 
 def resolve_profiles(user_id: str, versions: Iterable[Profile]) -> Resolution:

@@ -9,6 +9,7 @@ from pathlib import Path
 import apache_beam as beam
 
 from bootcamp.testing.plugin import Implementation
+from exercises.ex12_side_inputs import run as ex12
 
 from .conftest import Files
 
@@ -26,7 +27,7 @@ def test_template_parameters_build_the_pipeline(impl: Implementation, small_file
     for param in metadata["parameters"]:
         for regex in param.get("regexes", []):
             assert re.fullmatch(regex, values[param["name"]]), (param["name"], regex)
-    settings, beam_args = impl.pipeline.parse_args([f"--{k}={v}" for k, v in values.items()]
+    settings, beam_args = ex12.parse_args([f"--{k}={v}" for k, v in values.items()]
                                                    + ["--runner=DataflowRunner", "--region=europe-west1"])
     assert settings.method == "cogroupbykey"
     assert settings.purchases == values["purchases"]
@@ -36,7 +37,7 @@ def test_template_parameters_build_the_pipeline(impl: Implementation, small_file
                                         "purchases": str(small_files.purchases),
                                         "promotions": str(small_files.promotions)})
     pipeline = beam.Pipeline()
-    impl.pipeline.build(pipeline, local, write=False)
+    ex12.build(pipeline, local, write=False, impl=impl.package.rsplit(".", 1)[1])
     labels = {t.full_label for t in pipeline.transforms_stack[0].parts}
     assert any("CoGroupByUser" in label for label in labels), labels
     # the image starts the template through an entry point that exists

@@ -41,7 +41,7 @@ def test_latest_updated_at_wins_and_older_versions_are_dead_lettered(impl: Imple
     old = profile(tier="silver", updated="2025-01-01T00:00:00")
     new = profile(tier="gold", updated="2025-02-01T00:00:00")
     result = impl.join.resolve_profiles("u1", [new, old])
-    assert result.profile == new
+    assert result.profile == new, "the version with the latest updated_at must win"
     assert [r.reason.split(":")[0] for r in result.rejected] == ["superseded_duplicate"]
     assert "silver" in result.rejected[0].line, "the dead letter carries the rejected version"
 
@@ -83,7 +83,7 @@ def test_best_promotion_picks_highest_discount_in_range(impl: Implementation) ->
 
 def test_best_promotion_ties_go_to_lowest_id_and_end_date_is_inclusive(impl: Implementation) -> None:
     best = impl.join.best_promotion(profile(tier="gold"), purchase(ts="2025-03-10T08:00:00"), PROMOS)
-    assert best is not None
+    assert best is not None, "the end date is inclusive: a promotion that ends today still applies"
     assert best.promo_id == "promo-a"       # promo-a and promo-c both give 10 %
 
 

@@ -13,6 +13,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from bootcamp.paths import DATA_DIR
 from bootcamp.testing.plugin import Implementation
+from exercises.ex12_side_inputs import run as ex12
 from exercises.ex12_side_inputs.config import Ex12Settings
 from exercises.ex12_side_inputs.records import parse_profile, parse_promotion, parse_purchase
 
@@ -21,10 +22,14 @@ from .conftest import PROFILES, PROMOTIONS, PURCHASES, Files, write_files
 METHODS = ["side_input", "cogroupbykey"]
 
 
-def run(impl: Any, files: Files, out: Path, method: str) -> Any:
+def which(impl: Implementation) -> str:
+    return impl.package.rsplit(".", 1)[1]
+
+
+def run(impl: Implementation, files: Files, out: Path, method: str) -> Any:
     settings = Ex12Settings(profiles=str(files.profiles), purchases=str(files.purchases),
-                                        promotions=str(files.promotions), output=str(out), method=method)
-    return impl.pipeline.run(settings, ["--runner=DirectRunner"])
+                            promotions=str(files.promotions), output=str(out), method=method)
+    return ex12.run(settings, ["--runner=FnApiRunner"], impl=which(impl))
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -41,16 +46,23 @@ def test_pipeline_joins_and_routes_every_input(impl: Implementation, small_files
 
     # p1: u1 in DE on 2025-03-10, promo-a (10 %). p2: u2's later version is silver -> promo-b (20 %).
     # p5: u4 has two identical rows; 2025-04-01 matches promo-c and promo-d (5 % each) -> promo-c.
-    assert set(enriched) == {"p1", "p2", "p5"}
+    assert {"p1", "p2", "p5"} <= set(enriched), \
+        "purchases whose user has one profile must be enriched: a dict lookup per purchase (AsDict)"
+    # missing key (u9) and a conflicting duplicate (u3: GB vs IE at the same updated_at)
+    assert unmatched.get("p4") == "no_profile", \
+        "a purchase without a profile (u9) must come out unmatched as no_profile, counted, never dropped"
+    assert unmatched.get("p3") == "ambiguous_profile", \
+        "a conflicting duplicate (u3: two versions, same updated_at) must leave its purchases unmatched as " \
+        "ambiguous_profile, not joined to whichever version AsDict kept"
     assert (enriched["p1"]["promo_id"], enriched["p1"]["net_amount"]) == ("promo-a", 18.0)
     assert (enriched["p2"]["tier"], enriched["p2"]["promo_id"], enriched["p2"]["net_amount"]) == \
-        ("silver", "promo-b", 80.0)
+        ("silver", "promo-b", 80.0), "u2's later version (silver) must win over the older one"
     assert enriched["p5"]["promo_id"] == "promo-c"
     # mean of the valid purchases' amounts: (20 + 100 + 30 + 15 + 400) / 5 = 113
     assert [pid for pid, r in sorted(enriched.items()) if r["above_average"]] == ["p5"]
 
-    # missing key (u9) and a conflicting duplicate (u3: GB vs IE at the same updated_at)
     assert unmatched == {"p4": "no_profile", "p3": "ambiguous_profile"}
+    assert set(enriched) == {"p1", "p2", "p5"}
 
     reasons = sorted(d["reason"].split(":")[0] for d in dead)
     assert reasons == ["bad_profile", "bad_purchase", "bad_purchase", "conflicting_duplicate",
@@ -120,12 +132,12 @@ def test_cli_runs_then_reports_a_missing_input_in_one_line(impl: Implementation,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     args = ["--profiles", str(small_files.profiles), "--purchases", str(small_files.purchases),
             "--promotions", str(small_files.promotions), "--output", str(tmp_path / "o"),
-            "--method", "cogroupbykey", "--runner=DirectRunner"]
-    assert impl.pipeline.main(args) == 0
+            "--method", "cogroupbykey", "--runner=FnApiRunner"]
+    assert ex12.main(args) == 0
     assert "'enriched': 3" in capsys.readouterr().out
     assert len(read_jsonl(tmp_path / "o" / "enriched.jsonl")) == 3
 
-    code = impl.pipeline.main(["--profiles", str(tmp_path / "nope.csv"), "--output", str(tmp_path / "o2")])
+    code = ex12.main(["--profiles", str(tmp_path / "nope.csv"), "--output", str(tmp_path / "o2")])
     assert code == 2
     lines = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("ex12: running")]
     assert len(lines) == 1, lines

@@ -18,11 +18,11 @@ from bootcamp.paths import REPO_ROOT
 def test_sigterm_mid_run_exits_130_with_one_line_and_no_partial_output(tmp_path: Path,
                                                                       impl_name: str) -> None:
     data = write_dataset(tmp_path / "in", 20_000, 250_000, seed=3)      # a run of 10+ s here
-    module = f"exercises.ex12_side_inputs.{impl_name}.pipeline"
+    module = "exercises.ex12_side_inputs.run"  # runs the implementation BOOTCAMP_IMPL names
     out = tmp_path / "out"
     proc = subprocess.Popen(
         [sys.executable, "-m", module, "--profiles", str(data.profiles), "--purchases", str(data.purchases),
-         "--promotions", str(data.promotions), "--output", str(out), "--runner=DirectRunner"],
+         "--promotions", str(data.promotions), "--output", str(out), "--runner=FnApiRunner"],
         cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     assert proc.stderr is not None

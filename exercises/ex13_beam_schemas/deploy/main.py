@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from exercises.ex13_beam_schemas.solution.pipeline import main
+from exercises.ex13_beam_schemas.run import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -9,6 +9,7 @@ from pathlib import Path
 import apache_beam as beam
 
 from bootcamp.testing.plugin import Implementation
+from exercises.ex13_beam_schemas import run as ex13
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 
@@ -21,12 +22,13 @@ def test_template_parameters_build_the_pipeline(impl: Implementation, reviews_cs
     for param in metadata["parameters"]:
         for regex in param.get("regexes", []):
             assert re.fullmatch(regex, values[param["name"]]), (param["name"], regex)
-    settings, beam_args = impl.pipeline.parse_args([f"--{k}={v}" for k, v in values.items()]
+    settings, beam_args = ex13.parse_args([f"--{k}={v}" for k, v in values.items()]
                                                    + ["--runner=DataflowRunner"])
     assert (settings.input, settings.min_helpful_votes, settings.input_format) == (values["input"], 2, "csv")
     assert beam_args == ["--runner=DataflowRunner"]
     pipeline = beam.Pipeline()
-    impl.pipeline.build(pipeline, settings.model_copy(update={"input": str(reviews_csv)}), write=False)
+    ex13.build(pipeline, settings.model_copy(update={"input": str(reviews_csv)}), write=False,
+               impl=impl.package.rsplit(".", 1)[1])
     labels = {t.full_label for t in pipeline.transforms_stack[0].parts}
     assert any("GroupByProduct" in label for label in labels), labels
     entry = re.search(r"FLEX_TEMPLATE_PYTHON_PY_FILE=/template/(\S+)", (DEPLOY / "Dockerfile").read_text())

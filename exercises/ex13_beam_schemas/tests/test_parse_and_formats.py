@@ -19,7 +19,8 @@ from .conftest import BAD_ROWS, GOOD
 def test_good_line_becomes_a_typed_review(impl: Implementation) -> None:
     review = impl.parse.parse_review(GOOD)
     assert isinstance(review, Review)
-    assert (review.rating, review.reviewer_age, review.verified, review.helpful_votes) == (5, 34, True, 3)
+    assert (review.rating, review.reviewer_age, review.verified, review.helpful_votes) == (5, 34, True, 3), \
+        "the fields must carry their schema's types (rating int, verified bool...), not the CSV's text"
     assert isinstance(review.review_ts, Timestamp)
     assert review.review_ts.to_utc_datetime(has_tz=True).isoformat() == "2024-03-01T10:00:00+00:00"
     assert review.review_text == 'Great novel, truly. Said "wow".'
@@ -75,7 +76,8 @@ class WithList(NamedTuple):
 
 
 def test_optional_fields_are_nullable_and_unsupported_types_are_refused(impl: Implementation) -> None:
-    assert impl.formats.arrow_schema(WithOptional).field("score").nullable
+    assert impl.formats.arrow_schema(WithOptional).field("score").nullable, \
+        "an Optional field must stay nullable in the Parquet schema, or its nulls cannot be written"
     optional = {f["name"]: f for f in impl.formats.avro_schema(WithOptional)["fields"]}
     assert optional["score"]["type"] == ["null", "double"]
     assert optional["score"]["default"] is None

@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from bootcamp.testing.plugin import Implementation
+from exercises.ex13_beam_schemas import run as ex13
 from exercises.ex13_beam_schemas.config import Ex13Settings
 from exercises.ex13_beam_schemas.records import ProductStats, Review
 
@@ -22,7 +23,7 @@ from .conftest import BAD_ROWS, data_lines
 
 
 def run(impl: Implementation, **settings: Any) -> Any:
-    return impl.pipeline.run(Ex13Settings(**settings), ["--runner=DirectRunner"])
+    return ex13.run(Ex13Settings(**settings), ["--runner=FnApiRunner"], impl=impl.package.rsplit(".", 1)[1])
 
 
 @pytest.fixture
@@ -44,8 +45,9 @@ def test_parquet_output_keeps_the_schema_and_the_values(impl: Implementation, re
     got = {row["product_id"]: row for row in table.to_pylist()}
     assert set(got) == set(ratings)
     for pid, values in ratings.items():
-        assert got[pid]["n_reviews"] == len(values)
-        assert got[pid]["avg_rating"] == pytest.approx(mean(values))
+        assert got[pid]["n_reviews"] == len(values), "n_reviews must count the reviews of that product"
+        assert got[pid]["avg_rating"] == pytest.approx(mean(values)), \
+            "avg_rating must be the mean of that product's ratings (aggregate_field: right field, right key)"
     full = pq.read_table(out / "reviews.parquet")
     assert full.num_rows == len(reviews) == report.counts["reviews"]
     assert full.schema.field("review_ts").type == pa.timestamp("us", tz="UTC")
@@ -106,9 +108,9 @@ def test_age_bands_come_from_select_then_groupby(outputs: tuple[Any, Path]) -> N
 def test_cli_runs_then_reports_a_missing_input_in_one_line(impl: Implementation, reviews_csv: Path,
                                                            tmp_path: Path,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
-    assert impl.pipeline.main(["--input", str(reviews_csv), "--output", str(tmp_path / "o")]) == 0
+    assert ex13.main(["--input", str(reviews_csv), "--output", str(tmp_path / "o")]) == 0
     assert "'reviews': 300" in capsys.readouterr().out
-    assert impl.pipeline.main(["--input", str(tmp_path / "none.csv"), "--output", str(tmp_path / "o2")]) == 2
+    assert ex13.main(["--input", str(tmp_path / "none.csv"), "--output", str(tmp_path / "o2")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("ex13: ")
     assert len(err.splitlines()) == 1

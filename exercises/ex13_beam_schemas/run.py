@@ -1,4 +1,8 @@
-"""Exercise 13: typed reviews through schema-aware transforms, out as CSV, Parquet and Avro.
+"""Exercise 13's pipeline: typed reviews through schema-aware transforms, out as CSV, Parquet and Avro.
+
+Provided: the graph around what you write (`parse.parse_review`, the `transforms`, and the schemas
+of `formats`), its writers, counters, `run` and the CLI. The implementation is the solution, or the
+starter with `BOOTCAMP_IMPL=starter` (what `bootcamp check` sets) or `impl="starter"`.
 
     reviews.csv ─parse─► Review (RowCoder) ─┬─► product_stats (GroupBy.aggregate_field) ─► CSV + Parquet
          │                                  ├─► category_stats (beam.dataframe)        ─► CSV + Parquet
@@ -7,18 +11,21 @@
                                             └─► reviews.parquet + reviews.avro (full schema)
 
 `--input-format avro` reads the Avro file instead of the CSV: the Avro schema variant, same
-transforms downstream. Run: `python -m exercises.ex13_beam_schemas.solution.pipeline [beam args]`.
+transforms downstream. Run: `python -m exercises.ex13_beam_schemas.run [beam args]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any, NamedTuple, TypeVar
 
 import apache_beam as beam
@@ -28,20 +35,27 @@ from apache_beam.pvalue import TaggedOutput
 from apache_beam.transforms.combiners import CountCombineFn, MeanCombineFn
 
 from exercises.ex13_beam_schemas.config import Ex13Settings
+from exercises.ex13_beam_schemas.fileformats import csv_header, from_plain, to_csv_line, to_plain
 from exercises.ex13_beam_schemas.records import CategoryStats, DeadLetter, ProductStats, Review
-
-from .formats import arrow_schema, avro_schema, csv_header, from_plain, to_csv_line, to_plain
-from .parse import parse_review
-from .transforms import analytics_view, category_stats, product_stats, trusted_reviews
 
 NAMESPACE = "ex13"
 DEAD = "dead_letter"
+LOCAL_RUNNER = "FnApiRunner"
 T = TypeVar("T")
 
 
+def implementation(module: str, impl: str | None = None) -> ModuleType:
+    """`parse`, `transforms` or `formats` of the solution or the starter."""
+    which = impl or os.environ.get("BOOTCAMP_IMPL", "solution")
+    return importlib.import_module(f"exercises.ex13_beam_schemas.{which}.{module}")
+
+
 class _Parse(beam.DoFn):  # type: ignore[misc]
+    def __init__(self, parse_review: Callable[[str], Any]) -> None:
+        self.parse_review = parse_review
+
     def process(self, line: str) -> Iterator[Any]:
-        record = parse_review(line)
+        record = self.parse_review(line)
         if isinstance(record, DeadLetter):
             Metrics.counter(NAMESPACE, f"dead.{record.reason.split(':', 1)[0]}").inc()
             yield TaggedOutput(DEAD, record)
@@ -49,7 +63,7 @@ class _Parse(beam.DoFn):  # type: ignore[misc]
             yield record
 
 
-def read_reviews(pipeline: beam.Pipeline, settings: Ex13Settings) -> tuple[Any, Any]:
+def read_reviews(pipeline: beam.Pipeline, settings: Ex13Settings, impl: str | None = None) -> tuple[Any, Any]:
     """Typed reviews and dead letters, from the CSV or from Avro (which needs no parsing: it is typed)."""
     if settings.input_format == "avro":
         reviews = (
@@ -62,7 +76,8 @@ def read_reviews(pipeline: beam.Pipeline, settings: Ex13Settings) -> tuple[Any, 
     parsed = (
         pipeline
         | "ReadCsv" >> beam.io.ReadFromText(settings.input, skip_header_lines=1)
-        | "Parse" >> beam.ParDo(_Parse()).with_outputs(DEAD, main="reviews")
+        | "Parse" >> beam.ParDo(_Parse(implementation("parse", impl).parse_review)).with_outputs(
+            DEAD, main="reviews")
     )
     return parsed.reviews | "Typed" >> beam.Map(lambda r: r).with_output_types(Review), parsed[DEAD]
 
@@ -85,50 +100,55 @@ def write_csv(pcoll: Any, label: str, path: str, row_type: type[NamedTuple]) -> 
     )
 
 
-def write_parquet(pcoll: Any, label: str, path: str, row_type: type[NamedTuple]) -> None:
+def write_parquet(pcoll: Any, label: str, path: str, row_type: type[NamedTuple], formats: ModuleType) -> None:
     _ = (
         pcoll
         | f"{label}Plain" >> beam.Map(to_plain)
-        | f"{label}WriteParquet" >> beam.io.WriteToParquet(path, arrow_schema(row_type),
+        | f"{label}WriteParquet" >> beam.io.WriteToParquet(path, formats.arrow_schema(row_type),
                                                            file_name_suffix=".parquet",
                                                            num_shards=1, shard_name_template="")
     )
 
 
-def write_avro(pcoll: Any, label: str, path: str, row_type: type[NamedTuple]) -> None:
+def write_avro(pcoll: Any, label: str, path: str, row_type: type[NamedTuple], formats: ModuleType) -> None:
     _ = (
         pcoll
         | f"{label}AvroPlain" >> beam.Map(to_plain)
-        | f"{label}WriteAvro" >> beam.io.WriteToAvro(path, avro_schema(row_type), file_name_suffix=".avro",
-                                                     num_shards=1, shard_name_template="")
+        | f"{label}WriteAvro" >> beam.io.WriteToAvro(path, formats.avro_schema(row_type),
+                                                     file_name_suffix=".avro", num_shards=1,
+                                                     shard_name_template="")
     )
 
 
-def build(pipeline: beam.Pipeline, settings: Ex13Settings, write: bool = True) -> None:
-    reviews, dead = read_reviews(pipeline, settings)
+def build(pipeline: beam.Pipeline, settings: Ex13Settings, write: bool = True,
+          impl: str | None = None) -> None:
+    """The whole graph (module doc), with the implementation's parser, transforms and schemas."""
+    transforms, formats = implementation("transforms", impl), implementation("formats", impl)
+    reviews, dead = read_reviews(pipeline, settings, impl)
     reviews = reviews | "CountReviews" >> beam.Map(_counted("reviews")).with_output_types(Review)
-    products = product_stats(reviews) | "CountProducts" >> beam.Map(
+    products = transforms.product_stats(reviews) | "CountProducts" >> beam.Map(
         _counted("products")).with_output_types(ProductStats)
-    categories = category_stats(reviews) | "CountCategories" >> beam.Map(
+    categories = transforms.category_stats(reviews) | "CountCategories" >> beam.Map(
         _counted("categories")).with_output_types(CategoryStats)
     age_bands = (
-        analytics_view(reviews)
+        transforms.analytics_view(reviews)
         | "GroupByAgeBand" >> beam.GroupBy("age_band")
         .aggregate_field("rating", CountCombineFn(), "n_reviews")
         .aggregate_field("rating", MeanCombineFn(), "avg_rating")
         .aggregate_field("text_length", MeanCombineFn(), "avg_text_length")
         | "AgeBandJson" >> beam.Map(lambda row: json.dumps(row._asdict(), sort_keys=True))
     )
-    _ = trusted_reviews(reviews, settings.min_helpful_votes) | "CountTrusted" >> beam.Map(_counted("trusted"))
+    trusted = transforms.trusted_reviews(reviews, settings.min_helpful_votes)
+    _ = trusted | "CountTrusted" >> beam.Map(_counted("trusted"))
     if not write:
         return
     base = settings.output_dir().rstrip("/")
     write_csv(products, "Products", f"{base}/product_stats", ProductStats)
-    write_parquet(products, "Products", f"{base}/product_stats", ProductStats)
+    write_parquet(products, "Products", f"{base}/product_stats", ProductStats, formats)
     write_csv(categories, "Categories", f"{base}/category_stats", CategoryStats)
-    write_parquet(categories, "Categories", f"{base}/category_stats", CategoryStats)
-    write_parquet(reviews, "Reviews", f"{base}/reviews", Review)
-    write_avro(reviews, "Reviews", f"{base}/reviews", Review)
+    write_parquet(categories, "Categories", f"{base}/category_stats", CategoryStats, formats)
+    write_parquet(reviews, "Reviews", f"{base}/reviews", Review, formats)
+    write_avro(reviews, "Reviews", f"{base}/reviews", Review, formats)
     _ = age_bands | "WriteAgeBands" >> beam.io.WriteToText(f"{base}/age_bands", file_name_suffix=".jsonl",
                                                            num_shards=1, shard_name_template="")
     _ = (
@@ -151,10 +171,15 @@ class SchemaReport:
 
 
 def run(settings: Ex13Settings | None = None, pipeline_args: list[str] | None = None,
-        write: bool = True) -> SchemaReport:
+        write: bool = True, impl: str | None = None) -> SchemaReport:
+    """Run to completion and return the counters. Without `--runner` in `pipeline_args` it runs on
+    the FnApiRunner, named: Beam's default DirectRunner would first try to download Prism."""
     settings = settings or Ex13Settings()
-    pipeline = beam.Pipeline(options=PipelineOptions(pipeline_args or []))
-    build(pipeline, settings, write=write)
+    args = list(pipeline_args or [])
+    if not any(arg.startswith("--runner") for arg in args):
+        args.insert(0, f"--runner={LOCAL_RUNNER}")
+    pipeline = beam.Pipeline(options=PipelineOptions(args))
+    build(pipeline, settings, write=write, impl=impl)
     result = pipeline.run()
     result.wait_until_finish()
     counts: dict[str, int] = {}
@@ -185,7 +210,7 @@ def _interrupt(signum: int, _frame: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """CLI: `python -m exercises.ex13_beam_schemas.solution.pipeline [--input ...] [beam options]`."""
+    """CLI: `python -m exercises.ex13_beam_schemas.run [--input ...] [beam options]`."""
     settings, beam_args = parse_args(sys.argv[1:] if argv is None else argv)
     previous = signal.signal(signal.SIGTERM, _interrupt)   # SIGTERM stops the run like Ctrl-C: exit 130
     try:
