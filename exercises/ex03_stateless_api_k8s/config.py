@@ -27,4 +27,7 @@ class ApiSettings(BaseSettings):
     # Seconds uvicorn waits for in-flight requests after SIGTERM before closing connections.
     graceful_shutdown_s: int = Field(default=10, ge=0)
     page_max: int = Field(default=100, ge=1)
+    # The largest request body accepted; larger ones get 413 before they are read. A book is well under
+    # 4 KiB even with every field at its maximum length; 64 KiB leaves room for JSON escapes.
+    max_body_bytes: int = Field(default=64 * 1024, ge=0)
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
