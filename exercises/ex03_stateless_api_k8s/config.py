@@ -30,4 +30,7 @@ class ApiSettings(BaseSettings):
     # The largest request body accepted; larger ones get 413 before they are read. A book is well under
     # 4 KiB even with every field at its maximum length; 64 KiB leaves room for JSON escapes.
     max_body_bytes: int = Field(default=64 * 1024, ge=0)
+    # Which route serves GET /books/{id}: a plain Starlette endpoint (fast), or the FastAPI route with
+    # dependency injection and parameter validation (what the bench compares it with).
+    read_path: Literal["starlette", "fastapi"] = "starlette"
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"

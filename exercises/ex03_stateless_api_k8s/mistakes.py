@@ -40,14 +40,14 @@ MISTAKES: list[Mistake] = [
         old="""        version, body = await self._redis.hmget(self._key(book_id), ["v", "body"])
         if version is None or body is None:
             raise NotFoundError(book_id)
-        return Book.model_construct(id=book_id, version=int(version), **json.loads(body))""",
+        return Book(id=book_id, version=int(version), **json.loads(body))""",
         new="""        cache: dict[str, Book] = self.__dict__.setdefault("_cache", {})
         if book_id in cache:  # saves a Redis round trip on every repeated read
             return cache[book_id]
         version, body = await self._redis.hmget(self._key(book_id), ["v", "body"])
         if version is None or body is None:
             raise NotFoundError(book_id)
-        cache[book_id] = Book.model_construct(id=book_id, version=int(version), **json.loads(body))
+        cache[book_id] = Book(id=book_id, version=int(version), **json.loads(body))
         return cache[book_id]""",
         expect="per-replica read cache",
         tests=(_REPLICA_TEST,),

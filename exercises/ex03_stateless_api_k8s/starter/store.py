@@ -34,7 +34,7 @@ from exercises.ex03_stateless_api_k8s.storage import (  # noqa: F401  # yours to
 class MemoryStore:
     """Books in a dict of this process. Correct for one process; wrong for several (see module doc).
 
-    A suggested layout: `_books` maps id -> (seq, version, data); `_order` holds (seq, id) ascending.
+    A suggested layout: `_books` maps id -> (seq, the current Book); `_order` holds (seq, id) ascending.
     The store runs on one event loop: no `await` between a check and its write keeps them atomic.
     """
 
