@@ -33,4 +33,8 @@ class ApiSettings(BaseSettings):
     # Which route serves GET /books/{id}: a plain Starlette endpoint (fast), or the FastAPI route with
     # dependency injection and parameter validation (what the bench compares it with).
     read_path: Literal["starlette", "fastapi"] = "starlette"
+    # FastAPI's native OpenTelemetry (spans, metrics, logs through the global providers). Off unless
+    # you configure a provider: unconfigured, it records nothing but still looks the providers up on
+    # every request.
+    telemetry: bool = False
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
