@@ -15,6 +15,7 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -147,6 +148,68 @@ _TARGETS: list[tuple[str, str, str, dict[str, str], tuple[str, ...]]] = [
 ]
 
 
+_ASGI_VARIANTS = {"before": {"read_path": "fastapi", "telemetry": True},
+                  "fast route, telemetry on": {"read_path": "starlette", "telemetry": True},
+                  "after": {"read_path": "starlette", "telemetry": False}}
+
+
+def asgi_cost(rounds: int, requests: int) -> dict[str, float]:
+    """Microseconds of the server process's app per GET /books/{id} on the memory store, no network.
+
+    The ASGI app is called directly, so neither the load generator nor the HTTP parser shares the
+    measurement; the variants run interleaved and the best of `rounds` is kept, which makes the
+    comparison hold on a busy machine where wrk's runs, one after the other, see different CPU shares.
+    """
+    import asyncio
+    import importlib
+    import time
+
+    from exercises.ex03_stateless_api_k8s import bare
+    from exercises.ex03_stateless_api_k8s.config import ApiSettings
+    from exercises.ex03_stateless_api_k8s.models import BookIn
+
+    impl = os.environ.get("BOOTCAMP_IMPL", "solution")
+    app_module = importlib.import_module(f"exercises.ex03_stateless_api_k8s.{impl}.app")
+    store_module = importlib.import_module(f"exercises.ex03_stateless_api_k8s.{impl}.store")
+
+    async def per_request(app: Any, path: str) -> float:
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+                 "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+                 "root_path": "", "headers": [(b"host", b"api"), (b"user-agent", b"bench")],
+                 "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 2)}
+        statuses: list[int] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+
+        started = time.perf_counter()
+        for _ in range(requests):
+            await app(dict(scope, state={}), receive, send)
+        elapsed = (time.perf_counter() - started) / requests * 1e6
+        if set(statuses) != {200}:
+            raise BootcampError(f"the in-process read answered {sorted(set(statuses))}, not 200")
+        return elapsed
+
+    async def measure() -> dict[str, float]:
+        apps: dict[str, tuple[Any, str]] = {"bare Starlette": (bare.app, "/books/" + "0" * 32)}
+        for label, knobs in _ASGI_VARIANTS.items():
+            store = store_module.MemoryStore()
+            book = await store.create(BookIn(title="Dune", author="Frank Herbert", year=1965))
+            app = app_module.create_app(store=store, settings=ApiSettings(**knobs))  # type: ignore[arg-type]
+            apps[label] = (app, f"/books/{book.id}")
+        best = dict.fromkeys(apps, float("inf"))
+        for _ in range(rounds):
+            for label, (app, path) in apps.items():
+                best[label] = min(best[label], await per_request(app, path))
+        return best
+
+    return asyncio.run(measure())
+
+
 def bench(quick: bool) -> None:
     seconds, connections = (3, 16) if quick else (10, 64)
     logs = state_dir() / "ex03" / "bench"
@@ -171,13 +234,25 @@ def bench(quick: bool) -> None:
                 if "write" in ops:
                     with report.step(f"{label}: writes"):
                         results[label, "write"] = wrk(f"{server.url}/books", seconds, connections, lua)
+    with report.step("in-process: the app's own time per read"):
+        costs = asgi_cost(rounds=3 if quick else 5, requests=2000 if quick else 10000)
     for (label, op), res in results.items():
         report.add(label, op, res.rps, res.p50_ms, res.p99_ms, res.bad,
                    ratio(res.rps, results["bare Starlette", op].rps))
+    for label, micros in costs.items():
+        name = f"in-process, {label}" if label == "bare Starlette" else f"in-process, memory: {label}"
+        report.add(name, "read", f"{micros:.1f} us", "", "", "", ratio(costs["bare Starlette"], micros))
     report.note("reads: GET /books/{id} of one book; writes: POST /books (create). The load generator "
                 "shares the 2 cores with the server, so the absolute figures are a floor. 'before': the "
-                "read through FastAPI's dependency injection with its native telemetry on.")
+                "read through FastAPI's dependency injection with its native telemetry on. In-process "
+                "rows: microseconds of the app alone per read (ASGI called directly, interleaved, best of "
+                "rounds); their last column is bare's time over theirs.")
     metrics: dict[str, object] = {}
+    for label, micros in costs.items():
+        key = "bare" if label == "bare Starlette" else label.replace(",", "").replace(" ", "_")
+        metrics[f"asgi_{key}_read_us"] = round(micros, 1)
+        if key != "bare":
+            metrics[f"asgi_{key}_read_vs_bare"] = ratio(costs["bare Starlette"], micros)
     for (label, op), res in results.items():
         key = keys[label]
         metrics[f"{key}_{op}_rps"] = round(res.rps, 1)
