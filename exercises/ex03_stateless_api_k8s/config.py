@@ -27,4 +27,14 @@ class ApiSettings(BaseSettings):
     # Seconds uvicorn waits for in-flight requests after SIGTERM before closing connections.
     graceful_shutdown_s: int = Field(default=10, ge=0)
     page_max: int = Field(default=100, ge=1)
+    # The largest request body accepted; larger ones get 413 before they are read. A book is well under
+    # 4 KiB even with every field at its maximum length; 64 KiB leaves room for JSON escapes.
+    max_body_bytes: int = Field(default=64 * 1024, ge=0)
+    # Which route serves GET /books/{id}: a plain Starlette endpoint (fast), or the FastAPI route with
+    # dependency injection and parameter validation (what the bench compares it with).
+    read_path: Literal["starlette", "fastapi"] = "starlette"
+    # FastAPI's native OpenTelemetry (spans, metrics, logs through the global providers). Off unless
+    # you configure a provider: unconfigured, it records nothing but still looks the providers up on
+    # every request.
+    telemetry: bool = False
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"

@@ -17,6 +17,7 @@ FOLDER = "exercises/ex03_stateless_api_k8s"
 DOCKERFILE = f"{FOLDER}/deploy/Dockerfile"
 CONTEXT_PATHS = ("exercises/__init__.py", f"{FOLDER}/__init__.py", f"{FOLDER}/config.py",
                  f"{FOLDER}/server.py", f"{FOLDER}/bare.py", f"{FOLDER}/models.py",
+                 f"{FOLDER}/api.py", f"{FOLDER}/storage.py",
                  f"{FOLDER}/solution", f"{FOLDER}/starter",
                  f"{FOLDER}/deploy/requirements.txt", DOCKERFILE)
 

@@ -6,12 +6,28 @@ and the same constraints appear in the OpenAPI document that clients and fuzzers
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+# C0 and C1 control characters (Unicode category Cc): NUL truncates strings in C libraries downstream,
+# and newlines or escapes in a title forge log lines and break terminals and CSV exports.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_PRINTABLE = {"pattern": r"^[^\x00-\x1f\x7f-\x9f]*$"}  # the same rule, for the OpenAPI document
+
+
+def _no_control_characters(value: str) -> str:
+    if found := _CONTROL.search(value):
+        raise ValueError(f"must not contain control characters: U+{ord(found.group()):04X} at "
+                         f"position {found.start()}")
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+                 AfterValidator(_no_control_characters), Field(json_schema_extra=_PRINTABLE)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
+                AfterValidator(_no_control_characters), Field(json_schema_extra=_PRINTABLE)]
 
 
 class BookIn(BaseModel):

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from bootcamp.testing.plugin import Implementation
 from exercises.ex03_stateless_api_k8s.tests.conftest import BOOK, unique_namespace
+from exercises.ex03_stateless_api_k8s.tests.redis_barrier import RedisBarrierProxy
 
 PROBLEM = "application/problem+json"
 
@@ -40,6 +41,7 @@ def test_if_none_match_answers_304_until_the_book_changes(client: TestClient) ->
     created = create(client)
     url, tag = created.headers["Location"], created.headers["ETag"]
     assert client.get(url, headers={"If-None-Match": tag}).status_code == 304
+    assert client.get(url, headers={"If-None-Match": f"W/{tag}"}).status_code == 304
     client.put(url, json={**BOOK, "year": 2018}, headers={"If-Match": tag})
     again = client.get(url, headers={"If-None-Match": tag})
     assert again.status_code == 200
@@ -97,8 +99,10 @@ def test_replace_with_current_etag_bumps_version_and_etag(client: TestClient) ->
     replaced = client.put(url, json={**BOOK, "title": "DDIA, 2nd ed."},
                           headers={"If-Match": created.headers["ETag"]})
     assert replaced.status_code == 200, replaced.text
-    assert replaced.json()["version"] == 2
-    assert replaced.headers["ETag"] != created.headers["ETag"]
+    assert replaced.json()["version"] == 2, (
+        f"a replace left the version at {replaced.json()['version']}: the version (and so the ETag) must "
+        "change on every update, or a stale ETag still matches")
+    assert replaced.headers["ETag"] != created.headers["ETag"], "the ETag did not change on update"
     assert client.get(url).json()["title"] == "DDIA, 2nd ed."
 
 
@@ -116,7 +120,11 @@ def test_replace_with_stale_etag_is_412_and_changes_nothing(client: TestClient) 
 
 def test_replace_without_if_match_is_428_and_with_star_overwrites(client: TestClient) -> None:
     url = create(client).headers["Location"]
-    assert client.put(url, json={**BOOK, "year": 1}).status_code == 428
+    blind_put = client.put(url, json={**BOOK, "year": 1})
+    assert blind_put.status_code == 428, (
+        f"a PUT without If-Match got {blind_put.status_code}, not 428 Precondition Required: a blind "
+        "overwrite is a lost update; require If-Match (or an explicit *)")
+    assert blind_put.headers["content-type"] == PROBLEM
     assert client.get(url).json()["version"] == 1
     blind = client.put(url, json={**BOOK, "year": 1}, headers={"If-Match": "*"})
     assert blind.status_code == 200
@@ -127,7 +135,9 @@ def test_replace_without_if_match_is_428_and_with_star_overwrites(client: TestCl
 def test_weak_malformed_or_ambiguous_if_match_is_412(client: TestClient, header: str) -> None:
     url = create(client).headers["Location"]
     response = client.put(url, json=BOOK, headers={"If-Match": header})
-    assert response.status_code == 412, header
+    assert response.status_code == 412, (
+        f"If-Match {header!r} got {response.status_code}, not 412: If-Match uses the strong comparison, "
+        "so a weak ETag (W/...) never matches, and a malformed or ambiguous one matches nothing")
     assert client.get(url).json()["version"] == 1
 
 
@@ -184,16 +194,25 @@ def test_invalid_input_is_422_and_stores_nothing(client: TestClient, body: Any) 
     assert [b["id"] for b in client.get("/books").json()["items"]] == [before["id"]]
 
 
-async def _race(impl: Implementation, redis_url: str, replicas: int, writers: int) -> tuple[list[int], int]:
+WRITERS = 8
+
+
+async def _race(impl: Implementation, proxy: RedisBarrierProxy, writers: int) -> tuple[list[int], int]:
+    """`writers` app instances (replicas), each with its own store and one warm Redis connection, all
+    PUT with the same If-Match at once, through a proxy that holds each one's first reply (see below)."""
     namespace = unique_namespace()
-    stores = [impl.store.RedisStore(redis_url, namespace) for _ in range(replicas)]
+    # A generous socket timeout: a held reply must not be mistaken for a Redis outage.
+    stores = [impl.store.RedisStore(proxy.url, namespace, timeout_s=30) for _ in range(writers)]
     clients = [httpx.AsyncClient(transport=httpx.ASGITransport(app=impl.app.create_app(store=store)),
                                  base_url="http://api") for store in stores]
     try:
         created = await clients[0].post("/books", json=BOOK)
         url, tag = created.headers["Location"], created.headers["ETag"]
-        tasks = [clients[i % replicas].put(url, json={**BOOK, "year": 1900 + i}, headers={"If-Match": tag})
-                 for i in range(writers)]
+        for client in clients:  # warm: every replica's connection is open and has served a command
+            assert (await client.get(url)).status_code == 200
+        proxy.arm(writers)
+        tasks = [client.put(url, json={**BOOK, "year": 1900 + i}, headers={"If-Match": tag})
+                 for i, client in enumerate(clients)]
         statuses = [response.status_code for response in await asyncio.gather(*tasks)]
         final = (await clients[-1].get(url)).json()["version"]
         return statuses, final
@@ -206,10 +225,62 @@ async def _race(impl: Implementation, redis_url: str, replicas: int, writers: in
 
 def test_concurrent_writers_with_one_etag_exactly_one_wins_across_replicas(
         impl: Implementation, redis_url: str) -> None:
-    """Three app instances (replicas) on one Redis, 30 writers holding the same ETag: one 200, 29 412."""
-    statuses, final_version = asyncio.run(_race(impl, redis_url, replicas=3, writers=30))
-    assert sorted(statuses) == [200] + [412] * 29
-    assert final_version == 2
+    """Eight app instances (replicas) on one Redis, each PUTting with the same ETag: one 200, seven 412.
+
+    Deterministic, not a race left to luck: between the replicas and Redis sits a proxy that forwards
+    every command at once but holds the reply to each connection's first command after arming until all
+    eight connections have sent one. A compare-and-set done in Python starts with a read, so no replica
+    learns the version before all eight have read it: all eight read version 1, all compare equal, all
+    write, every run. A compare-and-set that is one atomic step in Redis (a Lua script, WATCH/MULTI/EXEC)
+    has already been decided by Redis when the replies are held: exactly one matched.
+    """
+    with RedisBarrierProxy(redis_url) as proxy:
+        statuses, final_version = asyncio.run(_race(impl, proxy, WRITERS))
+        assert proxy.filled, (
+            "the writers never had their commands in Redis at the same time: is the compare-and-set "
+            "serialised inside the process (a lock)? Replicas are processes: such a lock protects nothing")
+    winners = statuses.count(200)
+    assert winners == 1, (
+        f"{WRITERS} replicas PUT with the same If-Match and {winners} got 200 ({sorted(statuses)}): lost "
+        "updates. A compare-and-set done in Python (read the version, compare, then write, as separate "
+        "Redis calls) lets every writer that read before the first write win; do the check and the "
+        "write as one atomic step in Redis (a Lua script)")
+    assert sorted(statuses) == [200] + [412] * (WRITERS - 1)
+    assert final_version == 2, f"one winning replace must leave version 2, not {final_version}"
+
+
+def test_a_write_through_one_replica_is_read_at_once_through_another(
+        impl: Implementation, redis_url: str) -> None:
+    """Two app instances (replicas A and B) on one Redis: what one writes, the other reads at once.
+
+    Deterministic: each replica reads the book before the other one changes it, so anything a replica
+    kept from that read (a per-replica cache) holds the old version when the next read comes; no timing
+    is involved, and any such copy is returned stale every run.
+    """
+    namespace = unique_namespace()
+    with TestClient(impl.app.create_app(store=impl.store.RedisStore(redis_url, namespace))) as a, \
+            TestClient(impl.app.create_app(store=impl.store.RedisStore(redis_url, namespace))) as b:
+        created = a.post("/books", json=BOOK)
+        url, first_tag = created.headers["Location"], created.headers["ETag"]
+        assert b.get(url).json()["version"] == 1
+        assert a.get(url).json()["version"] == 1
+        replaced = a.put(url, json={**BOOK, "year": 2020}, headers={"If-Match": first_tag})
+        assert replaced.status_code == 200, replaced.text
+        seen = b.get(url)
+        assert (seen.json()["version"], seen.json()["year"]) == (2, 2020), (
+            f"replica B answered version {seen.json()['version']} after replica A wrote version 2: a "
+            "per-replica read cache serves what another replica has already replaced; read from Redis")
+        assert seen.headers["ETag"] == replaced.headers["ETag"]
+        assert b.get(url, headers={"If-None-Match": first_tag}).status_code == 200, (
+            "replica B said 304 Not Modified for a book replica A had changed: a per-replica read cache")
+        again = b.put(url, json={**BOOK, "year": 2021}, headers={"If-Match": replaced.headers["ETag"]})
+        assert again.status_code == 200, again.text
+        assert a.get(url).json()["year"] == 2021, (
+            "replica A answered its old copy after replica B wrote: a per-replica read cache")
+        assert a.delete(url).status_code == 204
+        assert b.get(url).status_code == 404, (
+            "replica B still serves a book replica A deleted: a per-replica read cache")
+        assert b.get("/books").json()["items"] == []
 
 
 def test_any_version_round_trips_through_etag_and_if_match(impl: Implementation) -> None:
@@ -236,3 +307,26 @@ def test_etag_and_if_match_parsing(impl: Implementation) -> None:
     for bad in ('W/"1"', "1", '"x"', '"1","2"', "", '"1" junk'):
         with pytest.raises(ValueError):  # noqa: PT011  # the message is for people
             parse(bad)
+
+
+def test_if_match_is_required_only_where_the_write_must_name_a_version(impl: Implementation) -> None:
+    expected: Callable[[str | None, bool], int | None] = impl.app.expected_version
+    with pytest.raises(impl.app.PreconditionRequiredError):
+        expected(None, True)
+    assert expected(None, False) is None
+    assert expected("*", True) is None
+    assert expected('"4"', True) == 4
+    with pytest.raises(ValueError):  # noqa: PT011
+        expected('W/"4"', False)
+
+
+def test_if_none_match_uses_the_weak_comparison(impl: Implementation) -> None:
+    not_modified: Callable[[str | None, int], bool] = impl.app.not_modified
+    assert not_modified(None, 3) is False
+    assert not_modified('"3"', 3) is True
+    assert not_modified('W/"3"', 3) is True, "If-None-Match compares weakly: W/\"3\" matches version 3"
+    assert not_modified('"1", "3"', 3) is True
+    assert not_modified(" * ", 3) is True
+    assert not_modified('"2"', 3) is False
+    assert not_modified('"33"', 3) is False
+    assert not_modified("", 3) is False

@@ -17,7 +17,11 @@ from exercises.ex03_stateless_api_k8s.tests.conftest import BOOK, ApiProcess
 
 
 def test_ready_with_a_store_and_alive_always(client: TestClient) -> None:
+    """Ready once the store answers, and the store then serves: a book written is read back."""
     assert client.get("/readyz").status_code == 200
+    created = client.post("/books", json=BOOK)
+    assert created.status_code == 201, created.text
+    assert client.get(created.headers["Location"]).status_code == 200
     assert client.get("/healthz").json() == {"status": "alive"}
 
 
