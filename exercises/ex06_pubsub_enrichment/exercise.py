@@ -18,6 +18,7 @@ from bootcamp.exercises import CATALOG, Exercise, RunResult
 from bootcamp.paths import service_dir
 from bootcamp.pubsub.config import use_local_emulator
 from exercises.ex06_pubsub_enrichment.catalog import build_catalog
+from exercises.ex06_pubsub_enrichment.events import pick_books
 from exercises.ex06_pubsub_enrichment.harness import (
     bookstore_url,
     collect,
@@ -27,7 +28,7 @@ from exercises.ex06_pubsub_enrichment.harness import (
     unique_resources,
     wait_ready,
 )
-from exercises.ex06_pubsub_enrichment.solution.generator import pick_books, publish_events
+from exercises.ex06_pubsub_enrichment.solution.generator import publish_events
 
 console = Console()
 BAD = (b"{not json", b'{"event_id": "no-book"}', b'{"event_id": "x", "book_id": "9790000000001"}')

@@ -56,12 +56,20 @@ class Resources:
         return f"projects/{self.project}/subscriptions/{self.prefix}-{what}"
 
     def create(self, retry: Retry | None = None, ack_deadline_s: int = 30) -> Resources:
+        """Create the topics and subscriptions (idempotent).
+
+        Locally the raw subscription gets no retry policy unless asked: the emulator's delayed
+        redelivery (the retry policy's backoff) breaks for good once two leases of redelivered
+        messages expire together (see the README's Known limits), and from then on nacked and expired
+        messages are never redelivered. The enricher spaces its redeliveries itself instead
+        (`NACK_DELAY_S`); in the cloud the subscription's retry policy does it.
+        """
         for what in ("raw", "enriched", "dead-letter"):
             ensure_topic(f"{self.prefix}-{what}", self.project)
         ensure_subscription(f"{self.prefix}-raw-enricher", self.topic("raw"), self.project,
                             ack_deadline_s=ack_deadline_s,
                             dead_letter=DeadLetter(self.topic("dead-letter"), self.max_delivery_attempts),
-                            retry=retry or Retry(minimum_s=0.5, maximum_s=5.0))
+                            retry=retry)
         ensure_subscription(f"{self.prefix}-enriched-reader", self.topic("enriched"), self.project)
         ensure_subscription(f"{self.prefix}-dead-letter-reader", self.topic("dead-letter"), self.project)
         return self
@@ -77,6 +85,10 @@ class Resources:
                 "ENRICHED_TOPIC": f"{self.prefix}-enriched",
                 "DEAD_LETTER_TOPIC": f"{self.prefix}-dead-letter",
                 "BOOKSTORE_URL": bookstore_url, "MAX_DELIVERY_ATTEMPTS": str(self.max_delivery_attempts),
+                # No retry policy on the local subscription (see `create`): the enricher spaces its
+                # redeliveries itself, 1 s doubling per attempt, so an outage is not burnt through
+                # ten deliveries in a second.
+                "NACK_DELAY_S": "1",
                 **extra}
 
 

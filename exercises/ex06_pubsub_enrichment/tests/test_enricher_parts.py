@@ -97,3 +97,25 @@ def test_unknown_book_is_permanent_and_down_api_is_transient(impl: Any, api: Api
             await down.aclose()
 
     asyncio.run(scenario())
+
+
+@pytest.mark.integration
+def test_a_503_is_transient_and_retried(impl: Any, flaky_api: Any) -> None:
+    """The API answers 503, then 200: the client retries and gets the book (a 5xx is never permanent)."""
+
+    async def scenario() -> tuple[Any, Any]:
+        client = impl.enricher.BookClient(settings(impl, flaky_api.url, http_attempts=3))
+        try:
+            try:
+                book = await client.get_book(ISBN)
+            except impl.enricher.BadMessageError as exc:
+                raise AssertionError(f"an API 503 was treated as permanent (the book would be dead-lettered, "
+                                     f"not retried): {exc}") from exc
+            return book, client.stats
+        finally:
+            await client.aclose()
+
+    book, stats = asyncio.run(scenario())
+    assert book == build_catalog()[ISBN].to_dict()
+    assert stats.requests == 2, "the 503 was retried once, then the 200 was taken"
+    assert flaky_api.seen[f"/books/{ISBN}"] == 2
