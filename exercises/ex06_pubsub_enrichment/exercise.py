@@ -23,6 +23,7 @@ from exercises.ex06_pubsub_enrichment.harness import (
     bookstore_url,
     collect,
     enriched_ids,
+    start_baseline,
     start_enricher,
     stop,
     unique_resources,
@@ -94,13 +95,20 @@ async def _api_load(url: str, requests: int, concurrency: int) -> dict[str, floa
             "p99_ms": percentile(latencies, 99) * 1000}
 
 
-def _enrich(url: str, count: int, cache: bool) -> dict[str, float]:
+def _enrich(url: str, count: int, cache: bool, baseline: bool = False,
+            **extra: str) -> dict[str, float]:
+    """One burst of `count` skewed events through the enricher (or the republishing baseline)."""
     resources = unique_resources("bench06")
-    log = _log(f"bench-enricher-{'cache' if cache else 'nocache'}.log")
-    extra = {} if cache else {"CACHE_SIZE": "0"}
-    enricher = start_enricher(resources, url, impl="solution", log=log, **extra)
+    label = "baseline" if baseline else ("cache" if cache else "nocache")
+    log = _log(f"bench-enricher-{label}.log")
+    if not cache:
+        extra = {**extra, "CACHE_SIZE": "0"}
+    if baseline:
+        enricher = start_baseline(resources, log=log, **extra)
+    else:
+        enricher = start_enricher(resources, url, impl="solution", log=log, **extra)
     try:
-        wait_ready(enricher, log)
+        wait_ready(enricher, log, word="baseline ready" if baseline else "enricher ready")
         publisher = pubsub_v1.PublisherClient()
         books = pick_books(sorted(build_catalog()), count, random.Random(7))
         began = time.monotonic()
@@ -112,12 +120,14 @@ def _enrich(url: str, count: int, cache: bool) -> dict[str, float]:
         resources.delete()
     latencies = []
     for message in messages:
-        event_ts = datetime.fromisoformat(json.loads(message.data)["event"]["ts"]).timestamp()
+        record = json.loads(message.data)
+        event_ts = datetime.fromisoformat(record.get("event", record)["ts"]).timestamp()
         latencies.append(message.publish_time.timestamp() - event_ts)
-    done = len(enriched_ids(messages)) == len(sent)
+    ids = {m.attributes.get("event_id") for m in messages}
+    done = len(ids) == len(sent)
     return {"msgs_per_s": len(sent) / elapsed if done else float("nan"),
             "p50_s": percentile(latencies, 50), "p99_s": percentile(latencies, 99),
-            "duplicates": float(len(messages) - len(enriched_ids(messages)))}
+            "duplicates": float(len(messages) - len(ids))}
 
 
 def bench(quick: bool) -> None:
@@ -128,12 +138,16 @@ def bench(quick: bool) -> None:
                          ["what", "per second", "p50", "p99", "note"])
     with report.step("Bookstore API alone, 32 concurrent lookups"):
         api = asyncio.run(_api_load(url, requests, 32))
+    with report.step("baseline: plain subscriber republishing, no enrichment"):
+        base = _enrich(url, count, cache=True, baseline=True)
     with report.step("enricher, cache on"):
         on = _enrich(url, count, cache=True)
     with report.step("enricher, cache off"):
         off = _enrich(url, count, cache=False)
     report.add("Bookstore API GET /books/{isbn}", api["rps"], f"{api['p50_ms']:.1f} ms",
                f"{api['p99_ms']:.1f} ms", "32 connections, keep-alive")
+    report.add("baseline: pull and republish", base["msgs_per_s"], f"{base['p50_s']:.2f} s",
+               f"{base['p99_s']:.2f} s", f"{base['duplicates']:.0f} duplicates")
     report.add("enricher, TTL cache on", on["msgs_per_s"], f"{on['p50_s']:.2f} s", f"{on['p99_s']:.2f} s",
                f"{on['duplicates']:.0f} duplicates")
     report.add("enricher, cache off", off["msgs_per_s"], f"{off['p50_s']:.2f} s", f"{off['p99_s']:.2f} s",
@@ -142,6 +156,8 @@ def bench(quick: bool) -> None:
                 "flat out (so it includes queueing behind the burst)")
     report.finish({
         "api_requests_per_s": api["rps"], "api_p99_ms": api["p99_ms"],
+        "baseline_msgs_per_s": base["msgs_per_s"],
+        "enrich_cache_on_vs_baseline": ratio(on["msgs_per_s"], base["msgs_per_s"]),
         "enrich_cache_on_msgs_per_s": on["msgs_per_s"], "enrich_cache_off_msgs_per_s": off["msgs_per_s"],
         "cache_on_vs_off": ratio(on["msgs_per_s"], off["msgs_per_s"]),
         "enrich_cache_on_p99_s": on["p99_s"], "enrich_cache_off_p99_s": off["p99_s"],

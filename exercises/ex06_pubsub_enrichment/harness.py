@@ -162,10 +162,19 @@ def start_enricher(resources: Resources, bookstore_url: str, impl: str | None = 
     return subprocess.Popen(argv, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
-def wait_ready(process: subprocess.Popen[bytes], log: Path, timeout_s: float = 30.0) -> None:
+def start_baseline(resources: Resources, log: Path | None = None, **extra: str) -> subprocess.Popen[bytes]:
+    """The bench's baseline (`baseline.py`): republish raw to enriched without enriching."""
+    out = log.open("wb") if log else subprocess.DEVNULL
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **resources.enricher_env("http://unused", **extra)}
+    return subprocess.Popen([sys.executable, "-m", f"{PACKAGE}.baseline"], cwd=REPO_ROOT, env=env,
+                            stdout=out, stderr=subprocess.STDOUT)
+
+
+def wait_ready(process: subprocess.Popen[bytes], log: Path, timeout_s: float = 30.0,
+               word: str = "enricher ready") -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if "enricher ready" in log.read_text(errors="replace"):
+        if word in log.read_text(errors="replace"):
             return
         if process.poll() is not None:
             raise RuntimeError(f"enricher exited with {process.returncode}: {log.read_text()[-2000:]}")

@@ -69,10 +69,13 @@ MISTAKES: list[Mistake] = [
         lesson="Without single flight, a burst of misses for one hot book sends one request each: a cache "
                "stampede on the API exactly when it is coldest.",
         file="enricher.py",
-        old='''        if pending is not None:
+        old='''        pending = self._inflight.get(isbn)
+        if pending is not None:
             return await asyncio.shield(pending)''',
-        new='''        if pending is not None and False:
-            return await asyncio.shield(pending)''',
+        new='''        book = await self._fetch(isbn)  # cache, but no single flight
+        if self.cache is not None:
+            self.cache[isbn] = book
+        return book''',
         expect="ten concurrent misses share one request",
         tests=("tests/test_enricher_parts.py::test_cache_and_single_flight",),
     ),
