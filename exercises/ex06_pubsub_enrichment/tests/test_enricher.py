@@ -263,14 +263,22 @@ def test_sigkill_mid_stream_and_restart_loses_nothing(impl: Any, resources: Reso
     feed: dict[str, Any] = {}
     try:
         wait_ready(first, first_log)
-        feeder = threading.Thread(target=lambda: feed.update(sent=impl.generator.publish_events(
-            publisher, resources.topic("raw"), books(800, 10), rate_per_s=100, seed=10)))
+        def feed_events() -> None:
+            try:
+                feed["sent"] = impl.generator.publish_events(
+                    publisher, resources.topic("raw"), books(800, 10), rate_per_s=100, seed=10)
+            except BaseException as exc:  # re-raised in the test's thread
+                feed["error"] = exc
+
+        feeder = threading.Thread(target=feed_events)
         feeder.start()
         subscriber = pubsub_v1.SubscriberClient()
         got: list[Any] = []
         deadline = time.monotonic() + 60
-        while len(enriched_ids(got)) < 200 and time.monotonic() < deadline:
+        while len(enriched_ids(got)) < 200 and time.monotonic() < deadline and "error" not in feed:
             got += collect(resources.subscription("enriched-reader"), 1, timeout_s=2, subscriber=subscriber)
+        if "error" in feed:
+            raise feed["error"]
         assert feeder.is_alive(), "the kill must come while input is still flowing"
         first.kill()
         first.wait(timeout=10)
