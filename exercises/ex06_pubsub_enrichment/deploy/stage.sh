@@ -16,7 +16,9 @@ package() {  # $1 = target dir, rest = modules of the impl to ship
   mkdir -p "$dir/exercises/ex06_pubsub_enrichment/solution"
   touch "$dir/exercises/__init__.py" "$dir/exercises/ex06_pubsub_enrichment/__init__.py" \
         "$dir/exercises/ex06_pubsub_enrichment/solution/__init__.py"
-  cp "$ex/catalog.py" "$dir/exercises/ex06_pubsub_enrichment/catalog.py"
+  for provided in catalog runtime bookstore events; do  # the provided modules, at the exercise level
+    cp "$ex/$provided.py" "$dir/exercises/ex06_pubsub_enrichment/$provided.py"
+  done
   for module in "$@"; do cp "$ex/$impl/$module.py" "$dir/exercises/ex06_pubsub_enrichment/solution/$module.py"; done
 }
 

@@ -1,83 +1,38 @@
-"""The Bookstore API: a read-only catalog service with OpenAPI, the enricher's lookup dependency.
+"""YOUR TASK. The Bookstore API: a read-only catalog service with OpenAPI, the enricher's lookup dependency.
 
-    GET /health                          liveness plus the catalog size
+    GET /health                          liveness plus the catalog size (provided, `bookstore.py`)
     GET /books/{isbn}                    one book; 404 unknown, 422 malformed (pattern or check digit)
     GET /books?genre=&limit=&offset=     a page of books in ISBN order
     GET /books/search?q=&author=&...     title/author search, paginated the same way
 
-Offset pagination over a stable order (the ISBN) is enough for an immutable catalog; a catalog that
-changes under the reader would want keyset pagination (`after=<isbn>`) instead. FastAPI generates
-`/openapi.json` from these signatures, which the fuzz test feeds to schemathesis.
-
 Run: `uvicorn exercises.ex06_pubsub_enrichment.solution.bookstore_api:app --port 8090`, or as the
-platform service `bootcamp up bookstore`. Configuration: BOOKSTORE_CATALOG_SIZE (default 5000).
+platform service `bootcamp up bookstore`. The models, the catalog and pagination are provided in
+`bookstore.py`. Grade your work with `bootcamp check ex06`.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
-from fastapi import FastAPI, Path, Query
-from pydantic import BaseModel
+from fastapi import HTTPException, Query  # noqa: F401  # yours to use
 
-from exercises.ex06_pubsub_enrichment.catalog import Book, build_catalog
+from exercises.ex06_pubsub_enrichment.bookstore import (  # noqa: F401  # yours to use
+    CATALOG,
+    ORDERED,
+    SEARCH_KEYS,
+    BookOut,
+    Isbn,
+    Limit,
+    Offset,
+    Page,
+    make_app,
+    out,
+    paginate,
+    serve_app,
+)
+from exercises.ex06_pubsub_enrichment.catalog import is_valid_isbn13  # noqa: F401  # yours to use
 
-ISBN_PATTERN = r"^97[89][0-9]{10}$"
-MAX_PAGE = 100
-
-
-class BookOut(BaseModel):
-    isbn: str
-    title: str
-    authors: list[str]
-    publisher: str
-    year: int
-    pages: int
-    genre: str
-    price_eur: float
-    rating: float
-
-
-class Page(BaseModel):
-    items: list[BookOut]
-    total: int
-    limit: int
-    offset: int
-    next_offset: int | None
-
-
-class Health(BaseModel):
-    status: str
-    books: int
-
-
-app = FastAPI(title="Bookstore API", version="1.0.0",
-              description="A read-only book catalog: lookup by ISBN-13, listing and search.")
-_catalog = build_catalog(int(os.environ.get("BOOKSTORE_CATALOG_SIZE", "5000")))
-_ordered: list[Book] = [_catalog[isbn] for isbn in sorted(_catalog)]
-_search_keys = [(book, book.title.lower(), " | ".join(book.authors).lower()) for book in _ordered]
-
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="page size")]
-Offset = Annotated[int, Query(ge=0, le=1_000_000, description="items to skip")]
-Isbn = Annotated[str, Path(pattern=ISBN_PATTERN, description="ISBN-13, digits only")]
-
-
-def _out(book: Book) -> BookOut:
-    return BookOut(**book.to_dict())
-
-
-def paginate(books: list[Book], limit: int, offset: int) -> Page:
-    """One page of `books`, with the offset of the next page (None on the last)."""
-    items = books[offset:offset + limit]
-    next_offset = offset + limit if offset + limit < len(books) else None
-    return Page(items=[_out(b) for b in items], total=len(books), limit=limit, offset=offset,
-                next_offset=next_offset)
-
-
-@app.get("/health")
-async def health() -> Health:
-    return Health(status="ok", books=len(_catalog))
+app = make_app()
 
 
 @app.get("/books/search", responses={422: {"description": "a bad parameter"}})
@@ -91,7 +46,7 @@ def search_books(
     No criterion matches every book.
     """
     raise NotImplementedError(
-        "search_books: keep the books of _search_keys whose lower-cased title contains every word of q "
+        "search_books: keep the books of SEARCH_KEYS whose lower-cased title contains every word of q "
         "and whose authors contain `author`, then return paginate(found, limit, offset)")
 
 
@@ -102,7 +57,7 @@ def list_books(
 ) -> Page:
     """A page of the catalog in ISBN order, optionally of one genre."""
     raise NotImplementedError(
-        "list_books: filter _ordered by genre when given, then paginate(books, limit, offset)")
+        "list_books: filter ORDERED by genre when given, then paginate(books, limit, offset)")
 
 
 @app.get("/books/{isbn}", responses={404: {"description": "no such book"},
@@ -111,20 +66,12 @@ async def get_book(isbn: Isbn) -> BookOut:
     """One book by ISBN-13: 422 when the check digit is wrong, 404 when the catalog has no such book."""
     raise NotImplementedError(
         "get_book: HTTPException(422) unless is_valid_isbn13(isbn), HTTPException(404) if it is not in "
-        "_catalog, else _out(book)")
+        "CATALOG, else out(book)")
 
 
 def main() -> None:
-    """`python -m ...bookstore_api [--port N]`: serve on 127.0.0.1 (0.0.0.0 with --host in a container)."""
-    import argparse
-
-    import uvicorn
-
-    parser = argparse.ArgumentParser(description="the Bookstore API")
-    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8090")))
-    args = parser.parse_args()
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False)
+    """`python -m ...bookstore_api [--port N]`: serve this app."""
+    serve_app(app)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The enricher: raw events in, events with their book's details out, failures to a dead-letter topic.
+"""YOUR TASK. The enricher: raw events in, enriched events out, failures to a dead-letter topic.
 
     raw subscription ──streaming pull (flow control: at most N leased)──▶ handle(message)
         parse_event ── bad JSON / no book_id / malformed ISBN ─────────────▶ dead letter, ack
@@ -12,266 +12,111 @@ At-least-once: a message is acked only after its enriched (or dead-letter) messa
 succeeded, so a crash anywhere before that means redelivery, never loss; consumers dedup on
 `event_id`. The dead-letter message carries the original bytes untouched and the reason in attributes.
 The subscription's own dead-letter policy (same max attempts) is the backstop for a message that kills
-the process every time it is handled.
-
-Configuration comes from the environment (see `EnricherSettings`); the same code runs on Cloud Run.
+the process every time it is handled. The streaming pull, shutdown and settings are provided in
+`runtime.py` (worth a read). Grade your work with `bootcamp check ex06`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
-import random
-import signal
-import sys
-from collections.abc import Awaitable, Callable
-from concurrent.futures import Future
-from dataclasses import dataclass, field
+import json  # noqa: F401  # yours to use
+import time  # noqa: F401  # yours to use
+from datetime import UTC, datetime  # noqa: F401  # yours to use
 from typing import Any
 
-import httpx
-from cachetools import TTLCache
-from google.cloud import pubsub_v1
-from pydantic_settings import BaseSettings, SettingsConfigDict
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+import httpx  # noqa: F401  # yours to use
 
-log = logging.getLogger("enricher")
+from exercises.ex06_pubsub_enrichment.catalog import is_valid_isbn13  # noqa: F401  # yours to use
+from exercises.ex06_pubsub_enrichment.runtime import (  # noqa: F401  # yours to use
+    BadMessageError,
+    BookClientBase,
+    ClientStats,
+    Counters,
+    EnricherBase,
+    EnricherSettings,
+    TransientError,
+    UnknownBookError,
+    log,
+    run_main,
+)
+from exercises.ex06_pubsub_enrichment.runtime import serve as serve_with
 
-
-class EnricherSettings(BaseSettings):
-    """Everything from the environment; defaults fit the local run."""
-
-    model_config = SettingsConfigDict(extra="ignore")
-
-    pubsub_project_id: str = "bootcamp-local"
-    raw_subscription: str = "ex06-raw-enricher"
-    enriched_topic: str = "ex06-enriched"
-    dead_letter_topic: str = "ex06-dead-letter"
-    bookstore_url: str = "http://127.0.0.1:8090"
-    max_in_flight: int = 200            # flow control: leased, unacked messages
-    http_connections: int = 50          # connection pool size
-    http_timeout_s: float = 2.0
-    http_attempts: int = 3              # in-process tries before handing the message back (nack)
-    cache_size: int = 10_000            # 0 disables the cache
-    cache_ttl_s: float = 300.0
-    max_delivery_attempts: int = 10     # the subscription's dead-letter policy, mirrored here
-    lease_extension_s: int = 0          # stream ack deadline: how soon a crashed worker's leases return
-                                        # (0 = the client's 60 s; 10..600 otherwise)
-    drain_timeout_s: float = 20.0
-    port: int | None = None             # Cloud Run sets PORT: answer its startup and liveness probes
-    health_host: str = "127.0.0.1"      # the container image sets 0.0.0.0
-
-
-class BadMessageError(Exception):
-    """The message can never be enriched (its bytes are wrong): dead-letter it."""
-
-
-class UnknownBookError(BadMessageError):
-    """The API says 404: no such book."""
-
-
-class TransientError(Exception):
-    """Worth trying again later: connection refused, timeout, 5xx, 429."""
+__all__ = ["BadMessageError", "BookClient", "ClientStats", "Counters", "Enricher", "EnricherSettings",
+           "TransientError", "UnknownBookError", "main", "parse_event", "serve"]
 
 
 def parse_event(data: bytes) -> dict[str, Any]:
-    """The event as a dict with a valid ISBN-13 `book_id`; BadMessageError saying why otherwise."""
-    raise NotImplementedError(
-        "parse_event: json.loads (BadMessageError 'malformed JSON' on failure), require a dict "
-        "('not a JSON object'), a non-empty book_id ('missing book_id') that is_valid_isbn13 accepts "
-        "('malformed book_id')")
+    """The event as a dict with a valid ISBN-13 `book_id`; BadMessageError saying why otherwise.
+
+    Reasons (the tests match them): "malformed JSON: ..." (bytes that are not UTF-8 JSON), "malformed
+    event: not a JSON object", "missing book_id" (absent or empty), "malformed book_id: ..." (not a
+    string, or not a valid ISBN-13: `is_valid_isbn13`).
+    """
+    raise NotImplementedError("parse_event: json.loads, then check the object and its book_id")
 
 
-@dataclass
-class ClientStats:
-    requests: int = 0
-    cache_hits: int = 0
-    retries: int = 0
+class BookClient(BookClientBase):
+    """Book lookups over pooled async HTTP, with a bounded TTL cache and per-key single flight.
 
-
-class BookClient:
-    """Book lookups over pooled async HTTP, with a bounded TTL cache and per-key single flight."""
-
-    def __init__(self, settings: EnricherSettings, http: httpx.AsyncClient | None = None) -> None:
-        self.settings = settings
-        self.http = http or httpx.AsyncClient(
-            base_url=settings.bookstore_url,
-            timeout=httpx.Timeout(settings.http_timeout_s, connect=min(1.0, settings.http_timeout_s)),
-            limits=httpx.Limits(max_connections=settings.http_connections,
-                                max_keepalive_connections=settings.http_connections))
-        self.cache: TTLCache[str, dict[str, Any]] | None = None
-        if settings.cache_size > 0:
-            self.cache = TTLCache(maxsize=settings.cache_size, ttl=settings.cache_ttl_s)
-        self._inflight: dict[str, asyncio.Future[dict[str, Any]]] = {}
-        self.stats = ClientStats()
+    Provided by `BookClientBase`: `self.http` (an httpx.AsyncClient on the API), `self.cache` (a TTLCache,
+    or None when CACHE_SIZE=0), `self._inflight` (isbn -> asyncio.Future of a lookup in flight),
+    `self.stats` (count `requests` and `cache_hits`), and `await self._fetch(isbn)`, which calls your
+    `_request` up to HTTP_ATTEMPTS times while it raises TransientError.
+    """
 
     async def get_book(self, isbn: str) -> dict[str, Any]:
-        """The book's details: from the cache, or joined to an identical request in flight, or fetched."""
-        raise NotImplementedError(
-            "get_book: return self.cache[isbn] on a hit (count stats.cache_hits); if a request for isbn is "
-            "in self._inflight, await it; else register a future there, await self._fetch(isbn), cache and "
-            "return the book, and always remove the in-flight entry")
-
-    async def _fetch(self, isbn: str) -> dict[str, Any]:
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.settings.http_attempts),
-            wait=wait_exponential_jitter(initial=0.1, max=1.0, jitter=0.2),
-            retry=retry_if_exception_type(TransientError), reraise=True)
-        async for attempt in retrying:
-            with attempt:
-                if attempt.retry_state.attempt_number > 1:
-                    self.stats.retries += 1
-                return await self._request(isbn)
-        raise AssertionError("unreachable: tenacity re-raises")  # pragma: no cover
+        """The book's details: from the cache (count a hit), or joined to an identical lookup in flight
+        (await it, shielded, so one caller's cancellation does not cancel it for all), or fetched with
+        `_fetch`, put in the cache and handed to the joiners. A failure reaches every joiner too, and
+        the in-flight entry is removed whatever happens."""
+        raise NotImplementedError("BookClient.get_book: cache, then single flight, then _fetch")
 
     async def _request(self, isbn: str) -> dict[str, Any]:
-        raise NotImplementedError(
-            "_request: count stats.requests, GET /books/{isbn}; transport errors, 429 and 5xx -> "
-            "TransientError; 404 -> UnknownBookError; 422 or any other status -> BadMessageError; "
-            "200 -> the JSON body")
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
+        """One `GET /books/{isbn}` (count it in `stats.requests`): 200 is the book; 404 UnknownBookError
+        and 422 BadMessageError (permanent: "unknown book_id ..." / "malformed book_id ..."); a transport
+        error, 429 or any 5xx TransientError ("bookstore unreachable: ..." / "bookstore answered 503");
+        any other status BadMessageError."""
+        raise NotImplementedError("BookClient._request: map transport errors and status codes to errors")
 
 
-@dataclass
-class Counters:
-    enriched: int = 0
-    dead_lettered: int = 0
-    nacked: int = 0
-    latencies_s: list[float] = field(default_factory=list)
+class Enricher(EnricherBase):
+    """Handles one message at a time per task; acks only after its output is safely published.
 
-
-def _wrap(future: Future[Any]) -> Awaitable[Any]:
-    return asyncio.wrap_future(future)
-
-
-class Enricher:
-    """Handles one message at a time per task; acks only after its output is safely published."""
-
-    def __init__(self, settings: EnricherSettings, client: BookClient,
-                 publisher: pubsub_v1.PublisherClient) -> None:
-        self.settings = settings
-        self.client = client
-        self.publisher = publisher
-        project = settings.pubsub_project_id
-        self.enriched_topic = publisher.topic_path(project, settings.enriched_topic)
-        self.dead_letter_topic = publisher.topic_path(project, settings.dead_letter_topic)
-        self.counters = Counters()
+    Provided by `EnricherBase`: `self.client` (your BookClient), `self.enriched_topic`,
+    `self.dead_letter_topic`, `self.counters`, `await self.publish(topic, data, **attributes)` (raises if
+    the publish failed) and `await self.hand_back(message)` (nack, counted; returns "nacked").
+    """
 
     async def handle(self, message: Any) -> str:
-        """Enrich, dead-letter or hand back one message; returns what happened (for logs and tests)."""
-        raise NotImplementedError(
-            "handle: parse_event + client.get_book; BadMessageError -> self._dead_letter; TransientError -> "
-            "nack (or dead-letter on the last delivery attempt); publish {event, book, enriched_at} to "
-            "self.enriched_topic with event_id and book_id attributes, await the future, THEN ack")
+        """Enrich, dead-letter or hand back one message; return "enriched", "dead_lettered" or "nacked".
+
+        Parse and look the book up. Bad input (BadMessageError) goes to `_dead_letter`. A TransientError
+        is handed back, unless `message.delivery_attempt` has reached `settings.max_delivery_attempts`:
+        then dead-letter it with the reason prefixed "gave up after N deliveries: ". Otherwise publish
+        {"event", "book", "enriched_at"} as JSON to the enriched topic with attributes `event_id` and
+        `book_id`; only once that publish succeeded, ack and count `counters.enriched`; if it failed,
+        hand the message back.
+        """
+        raise NotImplementedError("Enricher.handle: parse, look up, publish, and only then ack")
 
     async def _dead_letter(self, message: Any, exc: Exception, prefix: str = "") -> str:
-        attributes = {"reason": f"{prefix}{exc}"[:1000], "error_type": type(exc).__name__,
-                      "original_message_id": str(getattr(message, "message_id", "")),
-                      "delivery_attempt": str(message.delivery_attempt or 0)}
-        try:
-            await _wrap(self.publisher.publish(self.dead_letter_topic, message.data or b" ", **attributes))
-        except Exception as publish_error:
-            log.warning("dead-letter publish failed, message handed back: %s", publish_error)
-            message.nack()
-            self.counters.nacked += 1
-            return "nacked"
-        message.ack()
-        self.counters.dead_lettered += 1
-        return "dead_lettered"
+        """Publish the original bytes (`message.data`, or b" " if empty) to the dead-letter topic with
+        attributes `reason` (prefix + the error, at most 1000 characters), `error_type`,
+        `original_message_id` and `delivery_attempt`; ack once it succeeded (count
+        `counters.dead_lettered`), hand back if it failed."""
+        raise NotImplementedError("Enricher._dead_letter: publish the original bytes, reason, then ack")
 
 
-async def _health_server(host: str, port: int) -> asyncio.Server:
-    """A minimal HTTP 200 on every request: Cloud Run wants a listening port even for a pull worker."""
-
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(Exception):
-            await reader.readuntil(b"\r\n\r\n")
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
-                         b"Connection: close\r\n\r\nok")
-            await writer.drain()
-        writer.close()
-
-    return await asyncio.start_server(answer, host, port)
-
-
-async def serve(settings: EnricherSettings, stop: asyncio.Event,
-                on_ready: Callable[[Enricher], None] | None = None) -> Counters:
-    """Pull, enrich and ack until `stop` is set; then drain in-flight work and shut down cleanly."""
-    loop = asyncio.get_running_loop()
-    publisher = pubsub_v1.PublisherClient()
-    subscriber = pubsub_v1.SubscriberClient()
-    client = BookClient(settings)
-    enricher = Enricher(settings, client, publisher)
-    inflight: set[Future[str]] = set()
-    accepting = True
-
-    def callback(message: Any) -> None:  # runs on the subscriber's threads
-        if not accepting:
-            message.nack()
-            return
-        task = asyncio.run_coroutine_threadsafe(enricher.handle(message), loop)
-        inflight.add(task)
-
-        def done(finished: Future[str]) -> None:
-            inflight.discard(finished)
-            if not finished.cancelled() and finished.exception() is not None:
-                # A bug, not bad input: say so loudly and hand the message back for another try.
-                log.error("handling %s failed: %r", getattr(message, "message_id", "?"), finished.exception())
-                message.nack()
-
-        task.add_done_callback(done)
-
-    subscription = subscriber.subscription_path(settings.pubsub_project_id, settings.raw_subscription)
-    flow = pubsub_v1.types.FlowControl(max_messages=settings.max_in_flight,
-                                       max_duration_per_lease_extension=settings.lease_extension_s)
-    streaming = subscriber.subscribe(subscription, callback, flow_control=flow)
-    log.info("enriching %s -> %s", subscription, enricher.enriched_topic)
-    health = await _health_server(settings.health_host, settings.port) if settings.port else None
-    if on_ready:
-        on_ready(enricher)
-    stopped = asyncio.ensure_future(stop.wait())
-    failed = asyncio.wrap_future(streaming)
-    await asyncio.wait({stopped, failed}, return_when=asyncio.FIRST_COMPLETED)
-    accepting = False
-    # Finish what is leased while the stream is still open, so the acks and nacks reach Pub/Sub.
-    deadline = loop.time() + settings.drain_timeout_s
-    while inflight and loop.time() < deadline:
-        await asyncio.sleep(0.05)
-    streaming.cancel()  # stops pulling and closes the stream; its future then reports "cancelled"
-    with contextlib.suppress(Exception, asyncio.CancelledError):
-        await asyncio.wait_for(asyncio.wrap_future(streaming), timeout=10)
-    stopped.cancel()
-    if health is not None:
-        health.close()
-        await health.wait_closed()
-    await client.aclose()
-    subscriber.close()
-    publisher.stop()
-    return enricher.counters
+async def serve(settings: EnricherSettings, stop: asyncio.Event, on_ready: Any = None,
+                publisher: Any = None) -> Counters:
+    """Run this module's `Enricher` until `stop` is set (the runtime's `serve`, with these classes)."""
+    return await serve_with(settings, stop, BookClient, Enricher, on_ready=on_ready, publisher=publisher)
 
 
 def main() -> None:
     """Run until SIGINT/SIGTERM; print one line of counters on the way out."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    settings = EnricherSettings()
-
-    async def run() -> Counters:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        return await serve(settings, stop, on_ready=lambda _: print("enricher ready", flush=True))
-
-    counters = asyncio.run(run())
-    print(f"enricher stopped: enriched={counters.enriched} dead_lettered={counters.dead_lettered} "
-          f"nacked={counters.nacked}", flush=True)
-    sys.exit(0)
+    run_main(BookClient, Enricher)
 
 
 if __name__ == "__main__":
-    random.seed()
     main()

@@ -53,7 +53,8 @@ def test_cache_and_single_flight(impl: Any, api: ApiProcess) -> None:
 
     stats, books = asyncio.run(scenario())
     assert all(book == build_catalog()[ISBN].to_dict() for book in books)
-    assert stats.requests == 1  # ten concurrent misses share one request; the 11th is a cache hit
+    assert stats.requests == 1, (f"ten concurrent misses share one request (single flight), the 11th is a "
+                                 f"cache hit: {stats.requests} requests were made")
     assert stats.cache_hits >= 1
 
 
@@ -82,9 +83,17 @@ def test_unknown_book_is_permanent_and_down_api_is_transient(impl: Any, api: Api
     async def scenario() -> None:
         client = impl.enricher.BookClient(settings(impl, api.url))
         try:
-            with pytest.raises(impl.enricher.UnknownBookError, match="unknown book_id"):
+            error: BaseException | None = None
+            try:
                 await client.get_book(unknown)
-            assert client.stats.requests == 1  # a 404 is not retried
+            except NotImplementedError:
+                raise
+            except Exception as exc:
+                error = exc
+            assert isinstance(error, impl.enricher.UnknownBookError), (
+                f"a 404 (unknown book_id) is permanent: UnknownBookError, not {error!r}")
+            assert "unknown book_id" in str(error)
+            assert client.stats.requests == 1, "an unknown book_id (404) is not retried"
         finally:
             await client.aclose()
         down = impl.enricher.BookClient(settings(impl, f"http://127.0.0.1:{free_port()}", http_attempts=3))
@@ -97,3 +106,25 @@ def test_unknown_book_is_permanent_and_down_api_is_transient(impl: Any, api: Api
             await down.aclose()
 
     asyncio.run(scenario())
+
+
+@pytest.mark.integration
+def test_a_503_is_transient_and_retried(impl: Any, flaky_api: Any) -> None:
+    """The API answers 503, then 200: the client retries and gets the book (a 5xx is never permanent)."""
+
+    async def scenario() -> tuple[Any, Any]:
+        client = impl.enricher.BookClient(settings(impl, flaky_api.url, http_attempts=3))
+        try:
+            try:
+                book = await client.get_book(ISBN)
+            except impl.enricher.BadMessageError as exc:
+                raise AssertionError(f"an API 503 was treated as permanent (the book would be dead-lettered, "
+                                     f"not retried): {exc}") from exc
+            return book, client.stats
+        finally:
+            await client.aclose()
+
+    book, stats = asyncio.run(scenario())
+    assert book == build_catalog()[ISBN].to_dict()
+    assert stats.requests == 2, "the 503 was retried once, then the 200 was taken"
+    assert flaky_api.seen[f"/books/{ISBN}"] == 2
