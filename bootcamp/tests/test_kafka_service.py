@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaExcepti
 
 from bootcamp.kafka.admin import ensure_topics
 from bootcamp.parts import maven
-from bootcamp.services.base import free_port
 from bootcamp.services.kafka import (
     EVENT_HUBS_CONNECTION_STRING,
     EVENT_HUBS_USERNAME,
@@ -24,17 +22,6 @@ from bootcamp.services.kafka import (
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-@pytest.fixture
-def own_broker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[KafkaService]:
-    """A broker of this test's own: its own state directory (so its own storage) and port."""
-    monkeypatch.setenv("BOOTCAMP_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
-    monkeypatch.setenv("BOOTCAMP_KAFKA_PORT", str(free_port()))
-    service = KafkaService()
-    yield service
-    service.stop()
 
 
 def read_all(bootstrap: str, topic: str, expected: int, isolation: str = "read_committed") -> list[bytes]:
@@ -67,8 +54,8 @@ def commit_when_ready(consumer: Consumer, offsets: list[TopicPartition]) -> None
             time.sleep(0.5)
 
 
-def test_records_and_committed_offsets_survive_a_restart(own_broker: KafkaService) -> None:
-    endpoint = own_broker.start()
+def test_records_and_committed_offsets_survive_a_restart(isolated: KafkaService) -> None:
+    endpoint = isolated.start()
     topic, group = f"durable-{uuid.uuid4().hex[:6]}", f"g-{uuid.uuid4().hex[:6]}"
     ensure_topics([topic], partitions=1)
     producer = Producer({"bootstrap.servers": endpoint, "enable.idempotence": True})
@@ -80,19 +67,19 @@ def test_records_and_committed_offsets_survive_a_restart(own_broker: KafkaServic
                          "auto.offset.reset": "earliest"})
     commit_when_ready(consumer, [TopicPartition(topic, 0, 40)])
     consumer.close()
-    pid_before = own_broker.status().pid
+    pid_before = isolated.status().pid
 
-    assert own_broker.stop() is True
-    assert own_broker.start() == endpoint or own_broker.running_endpoint()
-    assert own_broker.status().pid != pid_before, "a new broker process, on the same storage"
+    assert isolated.stop() is True
+    assert isolated.start() == endpoint or isolated.running_endpoint()
+    assert isolated.status().pid != pid_before, "a new broker process, on the same storage"
 
-    endpoint = own_broker.running_endpoint() or endpoint
+    endpoint = isolated.running_endpoint() or endpoint
     assert read_all(endpoint, topic, 100) == [b"r%d" % i for i in range(100)]
     consumer = Consumer({"bootstrap.servers": endpoint, "group.id": group, "enable.auto.commit": False})
     committed = consumer.committed([TopicPartition(topic, 0)], timeout=20)
     consumer.close()
     assert committed[0].offset == 40
-    assert (own_broker.home / "data" / "meta.properties").is_file(), "formatted once, kept"
+    assert (isolated.home / "data" / "meta.properties").is_file(), "formatted once, kept"
 
 
 def _produce_with(endpoint: str, username: str, password: str) -> KafkaError | None:
@@ -154,11 +141,11 @@ def test_the_configuration_is_loopback_only_with_one_replica_internal_topics(tmp
     assert maven("kafka").classpath(), "setup resolved the broker's jars"
 
 
-def test_a_broker_that_cannot_start_is_one_clear_error(own_broker: KafkaService) -> None:
+def test_a_broker_that_cannot_start_is_one_clear_error(isolated: KafkaService) -> None:
     """Storage formatted for another cluster layout is refused by Kafka; we report its reason."""
-    data = own_broker.home / "data"
+    data = isolated.home / "data"
     data.mkdir(parents=True, exist_ok=True)
     (data / "meta.properties").write_text("version=1\nnode.id=7\ncluster.id=AAAAAAAAAAAAAAAAAAAAAA\n")
     with pytest.raises(Exception, match="kafka exited with code") as failed:
-        own_broker.start()
+        isolated.start()
     assert not isinstance(failed.value, KafkaException)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
@@ -15,17 +14,6 @@ from bootcamp.errors import BootcampError
 from bootcamp.services import all_services, get_service
 from bootcamp.services.base import Service, free_port, pid_alive, port_is_free
 from bootcamp.services.kafka import KafkaService
-
-
-@pytest.fixture
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[KafkaService]:
-    """A Kafka service with its own state directory and port, whatever else is running."""
-    monkeypatch.setenv("BOOTCAMP_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
-    monkeypatch.setenv("BOOTCAMP_KAFKA_PORT", str(free_port()))
-    service = KafkaService()
-    yield service
-    service.stop()
 
 
 def test_start_is_idempotent_and_stop_kills_the_process_group(isolated: KafkaService) -> None:
