@@ -61,6 +61,10 @@ class FunctionError(Exception):
         self.payload = payload
 
 
+class FunctionNotImplemented(FunctionError, NotImplementedError):
+    """The function raised NotImplementedError: a learner's stub, reported as "not implemented yet"."""
+
+
 def _distribution_files(name: str, seen: set[str]) -> list[Path]:
     """The top-level import paths of distribution `name` and of everything it requires."""
     key = name.lower().replace("_", "-")
@@ -182,6 +186,8 @@ class LambdaEmulator:
         # A handler's exception comes back as 200 with an error payload; a failed init (say, a
         # module missing from the package) as 502 with the same shape.
         if isinstance(payload, dict) and {"errorType", "errorMessage"} <= payload.keys():
+            if payload["errorType"] == "NotImplementedError":
+                raise FunctionNotImplemented(payload)
             raise FunctionError(payload)
         response.raise_for_status()
         return payload

@@ -61,3 +61,12 @@ def test_an_unbuilt_emulator_is_one_clear_error(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(parts.GoPart, "binary", lambda self: None)
     with pytest.raises(BootcampError, match=r"Runtime Interface Emulator.* is not built .*setup\.sh"):
         LambdaEmulator(zipped(tmp_path, {"app.py": HANDLER}), "app.handler").start()
+
+
+def test_a_stub_that_raises_not_implemented_is_reported_as_such(tmp_path: Path) -> None:
+    """A learner's untouched handler: graded as "not implemented yet", not as a failure."""
+    package = zipped(tmp_path, {"app.py": "def handler(event, context):\n"
+                                          "    raise NotImplementedError('handler: write me')\n"})
+    with LambdaEmulator(package, "app.handler", name="stub") as function, \
+            pytest.raises(NotImplementedError, match="write me"):
+        function.invoke({})

@@ -157,6 +157,8 @@ def test_an_undeliverable_batch_fails_the_invocation_so_lambda_retries_it(
             pytest.raises(FunctionError) as failed:
         function.invoke(event)
 
+    if isinstance(failed.value, NotImplementedError):
+        raise failed.value  # the handler is still the starter's stub
     assert failed.value.payload["errorType"] == "BatchNotDelivered", failed.value.payload
 
 
