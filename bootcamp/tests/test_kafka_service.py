@@ -29,7 +29,7 @@ def read_all(bootstrap: str, topic: str, expected: int, isolation: str = "read_c
                          "isolation.level": isolation, "enable.auto.commit": False})
     consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
     values: list[bytes] = []
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     try:
         while time.monotonic() < deadline and len(values) < expected:
             values += [m.value() or b"" for m in consumer.consume(100, timeout=0.5) if not m.error()]
@@ -43,11 +43,24 @@ def read_all(bootstrap: str, topic: str, expected: int, isolation: str = "read_c
 def commit_when_ready(consumer: Consumer, offsets: list[TopicPartition]) -> None:
     """A synchronous commit, retried while the new broker loads its group coordinator (a retriable
     COORDINATOR_LOAD_IN_PROGRESS / NOT_COORDINATOR, as any client must expect after a broker start)."""
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while True:
         try:
             consumer.commit(offsets=offsets, asynchronous=False)
             return
+        except KafkaException as exc:
+            if not exc.args[0].retriable() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def committed_when_ready(consumer: Consumer, partitions: list[TopicPartition]) -> list[TopicPartition]:
+    """The committed offsets, asked again while a restarted broker still loads its group coordinator."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            found: list[TopicPartition] = consumer.committed(partitions, timeout=20)
+            return found
         except KafkaException as exc:
             if not exc.args[0].retriable() or time.monotonic() > deadline:
                 raise
@@ -76,7 +89,7 @@ def test_records_and_committed_offsets_survive_a_restart(isolated: KafkaService)
     endpoint = isolated.running_endpoint() or endpoint
     assert read_all(endpoint, topic, 100) == [b"r%d" % i for i in range(100)]
     consumer = Consumer({"bootstrap.servers": endpoint, "group.id": group, "enable.auto.commit": False})
-    committed = consumer.committed([TopicPartition(topic, 0)], timeout=20)
+    committed = committed_when_ready(consumer, [TopicPartition(topic, 0)])
     consumer.close()
     assert committed[0].offset == 40
     assert (isolated.home / "data" / "meta.properties").is_file(), "formatted once, kept"
