@@ -40,6 +40,16 @@ def read_all(bootstrap: str, topic: str, expected: int, isolation: str = "read_c
     return values
 
 
+COORDINATOR_NOT_READY = {KafkaError.COORDINATOR_LOAD_IN_PROGRESS, KafkaError.NOT_COORDINATOR,
+                         KafkaError.COORDINATOR_NOT_AVAILABLE}
+
+
+def _coordinator_not_ready(exc: KafkaException) -> bool:
+    """A new broker's group coordinator still loading or moving: retriable, whatever librdkafka flags."""
+    error: KafkaError = exc.args[0]
+    return error.retriable() or error.code() in COORDINATOR_NOT_READY
+
+
 def commit_when_ready(consumer: Consumer, offsets: list[TopicPartition]) -> None:
     """A synchronous commit, retried while the new broker loads its group coordinator (a retriable
     COORDINATOR_LOAD_IN_PROGRESS / NOT_COORDINATOR, as any client must expect after a broker start)."""
@@ -49,7 +59,7 @@ def commit_when_ready(consumer: Consumer, offsets: list[TopicPartition]) -> None
             consumer.commit(offsets=offsets, asynchronous=False)
             return
         except KafkaException as exc:
-            if not exc.args[0].retriable() or time.monotonic() > deadline:
+            if not _coordinator_not_ready(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.5)
 
@@ -62,7 +72,7 @@ def committed_when_ready(consumer: Consumer, partitions: list[TopicPartition]) -
             found: list[TopicPartition] = consumer.committed(partitions, timeout=20)
             return found
         except KafkaException as exc:
-            if not exc.args[0].retriable() or time.monotonic() > deadline:
+            if not _coordinator_not_ready(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.5)
 
