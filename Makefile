@@ -13,8 +13,13 @@ setup:
 run: setup
 	$(UV_RUN)bootcamp run all --quick
 
+# Two workers on two cores: many tests wait on a broker, a JVM or a child process, so the second
+# worker fills those waits. Each file stays on one worker, so its module fixtures start once
+# (loadgroup would be finer, but pytest-xdist 3.8's groups are lost on pytest 9's node ids).
+TEST_WORKERS ?= 2
+
 test: setup lint
-	$(UV_RUN)pytest
+	$(UV_RUN)pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: setup
 	$(UV_RUN)ruff check bootcamp exercises

@@ -102,6 +102,10 @@ def _cmdline(pid: int) -> list[str]:
     return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
 
 
+class _LostPortRace(Exception):
+    """The server exited while starting, and its port is now someone else's."""
+
+
 class Service(ABC):
     """A local server the project starts and stops itself, or an external endpoint."""
 
@@ -239,30 +243,46 @@ class Service(ABC):
                 req = missing[0]
                 raise BootcampError(f"{self.name} needs {req.what}", hint=req.fix)
             port = self._choose_port()
-            data_dir = self.home / "data"
-            data_dir.mkdir(parents=True, exist_ok=True)
-            argv = self.command(port, data_dir)
-            endpoint = self.endpoint_for(port)
-            with self.log_path.open("ab") as log:
-                log.write(f"\n--- starting {' '.join(argv)} at {time.ctime()}\n".encode())
-                log.flush()
-                process = subprocess.Popen(
-                    argv,
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    cwd=self.home,
-                    env={**os.environ, **self.extra_env()},
-                    start_new_session=True,
-                )
-            # argv[0] as given is what /proc/<pid>/cmdline shows once the child has exec'd; reading
-            # it back now could catch the child between fork and exec.
-            self.state_path.write_text(json.dumps({
-                "pid": process.pid, "port": port, "endpoint": endpoint,
-                "program": argv[0], "started": time.time(),
-            }))
+            pinned = bool(self.port_env and os.environ.get(self.port_env))
+            try:
+                return self._launch(port, may_move=not pinned)
+            except _LostPortRace:
+                # Another server (of another state directory: a second test worker, a bench)
+                # bound the port between our probe and this server's bind, and ours exited.
+                # Once more, on another free port; a port the user pinned is never changed.
+                return self._launch(free_port(), may_move=False)
+
+    def _launch(self, port: int, *, may_move: bool) -> str:
+        """Run the server on `port` and wait until it answers; its endpoint."""
+        data_dir = self.home / "data"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        argv = self.command(port, data_dir)
+        endpoint = self.endpoint_for(port)
+        with self.log_path.open("ab") as log:
+            log.write(f"\n--- starting {' '.join(argv)} at {time.ctime()}\n".encode())
+            log.flush()
+            process = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.home,
+                env={**os.environ, **self.extra_env()},
+                start_new_session=True,
+            )
+        # argv[0] as given is what /proc/<pid>/cmdline shows once the child has exec'd; reading
+        # it back now could catch the child between fork and exec.
+        self.state_path.write_text(json.dumps({
+            "pid": process.pid, "port": port, "endpoint": endpoint,
+            "program": argv[0], "started": time.time(),
+        }))
+        try:
             self._wait_ready(process, endpoint)
-            return endpoint
+        except BootcampError:
+            if may_move and process.returncode is not None and not port_is_free(port):
+                raise _LostPortRace(port) from None
+            raise
+        return endpoint
 
     def _wait_ready(self, process: subprocess.Popen[bytes], endpoint: str) -> None:
         deadline = time.monotonic() + self.start_timeout_s

@@ -15,6 +15,10 @@
   named by the environment, one already running, or one started here and stopped at the end.
 - Under CI (`CI=true`) a skipped test fails: a missing part must be installed by the project, never
   quietly skipped.
+- Under pytest-xdist (`make test` runs `-n 2 --dist loadfile`: a file's tests stay on one worker, so
+  its module fixtures start once) the workers share the services: the first to need one starts it
+  (the start is locked), none stops it, and the controller stops at the end every service the run
+  started.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from typing import Any, ClassVar
 import pytest
 
 from bootcamp import grading
-from bootcamp.services import get_service
+from bootcamp.services import all_services, get_service
 
 IMPLS = ("solution", "starter")
 NOT_IMPLEMENTED = "not implemented yet"
@@ -345,9 +349,38 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, Any, None]:
 
 
 # -- services ---------------------------------------------------------------------------------------
+def _xdist_controller(config: pytest.Config) -> bool:
+    return bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
+
+
+_RUNNING_BEFORE = pytest.StashKey[set[str]]()
+
+
+def _owned_services() -> set[str]:
+    """The services this project started and that run now under the state directory."""
+    return {name for name, cls in all_services().items() if cls().status().pid is not None}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if _xdist_controller(session.config):
+        session.config.stash[_RUNNING_BEFORE] = _owned_services()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The controller of an xdist run stops what its workers started (they leave services running:
+    another worker may still use them)."""
+    before = config.stash.get(_RUNNING_BEFORE, None)
+    if before is None:
+        return
+    for name in sorted(_owned_services() - before):
+        get_service(name).stop()
+
+
 @pytest.fixture(scope="session")
-def local_service() -> Iterator[Callable[[str], str]]:
-    """`local_service(name)` -> endpoint, starting the service if needed (stopped at session end)."""
+def local_service(pytestconfig: pytest.Config) -> Iterator[Callable[[str], str]]:
+    """`local_service(name)` -> endpoint, starting the service if needed (stopped at session end,
+    or, under xdist, at the end of the whole run by the controller)."""
     started: list[str] = []
     endpoints: dict[str, str] = {}
 
@@ -362,6 +395,8 @@ def local_service() -> Iterator[Callable[[str], str]]:
         return endpoints[name]
 
     yield ensure
+    if hasattr(pytestconfig, "workerinput"):
+        return
     gc.collect()  # close clients the tests dropped, before their broker goes away under them
     for name in reversed(started):
         get_service(name).stop()

@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ import pytest
 from rich.console import Console
 
 from bootcamp.bench import NO_DATA, BenchReport, percentile, ratio, result_line, rounded
-from bootcamp.exercises import exercise_folders
+from bootcamp.exercises import exercise_folders, load
 from bootcamp.paths import REPO_ROOT, state_dir
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -192,9 +192,14 @@ def bench_state() -> Iterator[Path]:
 @pytest.mark.slow
 @pytest.mark.timeout(620)  # a quick bench is 20-90 s alone; a shared, loaded machine can take 5x
 @pytest.mark.parametrize("exercise", sorted(exercise_folders()))
-def test_quick_bench_ends_with_its_json_line_and_draws_its_chart(exercise: str, bench_state: Path) -> None:
-    """`bootcamp bench exNN --quick` as a user runs it: it starts the services it needs (in a state
-    directory of its own), exits 0, prints its chart's path, and its last line of stdout is its JSON."""
+def test_quick_bench_ends_with_its_json_line_and_draws_its_chart(
+        exercise: str, bench_state: Path, local_service: Callable[[str], str]) -> None:
+    """`bootcamp bench exNN --quick` as a user runs it, in a state directory of its own: it exits 0,
+    prints its chart's path, and its last line of stdout is its JSON. Its services are the session's,
+    named by the environment as external endpoints (the CLI starting services itself is tested in
+    test_cli and by `make run`): one broker for the whole run, not one per bench."""
+    for service in load(exercise).services:
+        local_service(service)
     env = {**os.environ, "BOOTCAMP_STATE_DIR": str(bench_state), "BOOTCAMP_IMPL": "solution"}
     process = subprocess.Popen([sys.executable, "-m", "bootcamp.cli", "bench", exercise, "--quick"],
                                cwd=REPO_ROOT, env=env, text=True,

@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -76,12 +77,14 @@ def test_manifest_and_readme(exercise_id: str, folder: Path) -> None:
 @pytest.mark.timeout(1200)  # every test of the exercise, in a child with its own per-test timeout
 @pytest.mark.parametrize(("exercise_id", "folder"), BUILT, ids=[e for e, _ in BUILT])
 def test_untouched_starter_fails_every_graded_test_and_every_test_that_runs_it_is_graded(
-        exercise_id: str, folder: Path, tmp_path: Path) -> None:
+        exercise_id: str, folder: Path, tmp_path: Path, local_service: Callable[[str], str]) -> None:
     """Every test of the exercise runs against the untouched starter, none deselected, while the
     plugin records which ran the starter's code (in the test process, or in a subprocess pointed at
     it). Two rules: each test `bootcamp check` grades fails with "not implemented yet"; and each test
     that ran the starter is one `bootcamp check` grades (else its fixtures read the switch themselves
     instead of asking for `impl_name`, and the check would silently skip it)."""
+    for service in registry.load(exercise_id).services:
+        local_service(service)   # the child finds them through the environment: it starts none
     record = tmp_path / "record.json"
     result = subprocess.run(
         [sys.executable, "-m", "pytest", str(folder / "tests"), "--impl=starter", "-q",

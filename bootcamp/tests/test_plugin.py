@@ -198,3 +198,37 @@ def test_a_check_keeps_each_tests_outcome_as_the_learners_progress(
     # Grading the solution records nothing.
     pytester.runpytest_subprocess("-p", "bootcamp.testing.plugin", "--impl=solution", "ex99_demo")
     assert json.loads((pytester.path / "state/progress/ex99.json").read_text()) == progress
+
+
+SHARED_SERVICE = """
+import os
+
+
+def test_one(local_service):
+    assert local_service("redis")
+    open(os.environ["SEEN"] + "/" + os.environ["PYTEST_XDIST_WORKER"], "w").write(os.environ["REDIS_URL"])
+
+
+def test_two(local_service):
+    assert local_service("redis")
+"""
+
+
+@pytest.mark.integration
+def test_xdist_workers_share_one_server_and_the_controller_stops_it_at_the_end(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make test` runs two workers: each file's tests on one, both asking for the same service.
+    The first start is locked, the second worker reuses it, no worker stops it while the other may
+    still use it, and the controller stops it when the whole run ends."""
+    from bootcamp.services.redis import RedisService
+
+    monkeypatch.setenv("BOOTCAMP_STATE_DIR", str(pytester.path / "state"))
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("BOOTCAMP_REDIS_PORT", raising=False)
+    monkeypatch.setenv("SEEN", str(pytester.path))
+    pytester.makepyfile(test_a=SHARED_SERVICE, test_b=SHARED_SERVICE)
+    result = pytester.runpytest_subprocess("-p", "bootcamp.testing.plugin", "-n", "2", "--dist", "loadfile")
+    result.assert_outcomes(passed=4)
+    urls = {(pytester.path / worker).read_text() for worker in ("gw0", "gw1")}
+    assert len(urls) == 1, f"the workers started a server each: {urls}"
+    assert RedisService().status().pid is None, "the server outlived the run"

@@ -177,3 +177,39 @@ def test_a_service_restarts_on_its_pinned_port_right_after_a_stop(
         assert redis.Redis.from_url(endpoint).ping()
     finally:
         service.stop()
+
+
+@pytest.mark.integration
+def test_a_port_taken_between_the_probe_and_the_bind_moves_the_server_to_another(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two test workers (or a bench) starting servers of different state directories can both find
+    the same port free; the loser's server exits on its bind. It is started once more on a free port,
+    and a port the user pinned is never moved: that stays one clear error."""
+    import redis
+
+    from bootcamp.services.redis import RedisService
+
+    monkeypatch.setenv("BOOTCAMP_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("BOOTCAMP_REDIS_PORT", raising=False)
+    with socket.socket() as winner:
+        winner.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        winner.bind(("127.0.0.1", 0))
+        winner.listen()
+        taken: int = winner.getsockname()[1]
+
+        class Racing(RedisService):
+            def _choose_port(self) -> int:
+                return taken          # what the probe said a moment before the other server bound it
+
+        service = Racing()
+        try:
+            endpoint = service.start()
+            assert not endpoint.endswith(f":{taken}"), endpoint
+            assert redis.Redis.from_url(endpoint).ping()
+        finally:
+            service.stop()
+
+        monkeypatch.setenv("BOOTCAMP_REDIS_PORT", str(taken))
+        with pytest.raises(BootcampError, match=f"port {taken} for redis is taken"):
+            RedisService().start()
