@@ -91,5 +91,5 @@ def test_an_optional_part_the_registry_refuses_is_recorded_and_not_asked_for_aga
     assert requirement.optional, "doctor lists it without failing"
     assert "not served" in requirement.fix
     assert "bootcamp.parts install nothing" in requirement.fix, "the command that asks for it again"
-    with pytest.raises(BootcampError, match="Maven .* is not installed"):
+    with pytest.raises(BootcampError, match=r"Maven \(mvn\) is not installed"):
         optional.install(retry=True)  # a retry does ask Maven again
