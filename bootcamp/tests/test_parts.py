@@ -4,6 +4,7 @@ clear line naming the part and the command that gets it."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -83,7 +84,7 @@ def test_an_optional_part_the_registry_refuses_is_recorded_and_not_asked_for_aga
     with pytest.raises(parts.PartUnavailable, match=r"^nothing is not available: the Maven repository has no "
                                                     r"org\.apache\.kafka:kafka-no-such-artifact:jar:4\.4\.0$"):
         optional.install()
-    monkeypatch.setattr(parts.shutil, "which", lambda name: None)  # Maven must not be asked again
+    monkeypatch.setattr(shutil, "which", lambda name: None)  # Maven must not be asked again
     with pytest.raises(parts.PartUnavailable, match="kafka-no-such-artifact"):
         optional.install()
     requirement = optional.requirement()
