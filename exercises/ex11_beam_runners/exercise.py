@@ -27,7 +27,7 @@ QUICK_RUNNERS = ["direct-in-memory", "bundle-based-direct"]
 
 
 def run(quick: bool) -> RunResult:
-    from exercises.ex11_beam_runners import baseline, results
+    from exercises.ex11_beam_runners import baseline, portable, results
     from exercises.ex11_beam_runners import run as runner
     from exercises.ex11_beam_runners.config import Ex11Settings
 
@@ -45,7 +45,10 @@ def run(quick: bool) -> RunResult:
         for name in settings.runner_list():
             out, db = f"{tmp}/{name}", f"{tmp}/{name}.db"
             with console.status(f"running on {name}"):
-                report = runner.run_on(name, str(source), out, db, workers=settings.workers)
+                try:
+                    report = runner.run_on(name, str(source), out, db, workers=settings.workers)
+                except portable.RunnerFailed as exc:  # a job server that did not start: one line
+                    raise BootcampError(str(exc)) from exc
             csv_rows, db_rows = results.read_csv_rows(out), results.read_db_rows(db)
             dead = results.read_dead_letters(out)
             dead_ref = dead if dead_ref is None else dead_ref
