@@ -143,10 +143,11 @@ def doctor() -> None:
     for column in ("for", "needs", "ok", "how to get it"):
         table.add_column(column)
     for owner, req in checks:
-        table.add_row(owner, req.what, "[green]yes[/green]" if req.present else "[red]no[/red]",
+        missing = "[yellow]no (optional)[/yellow]" if req.optional else "[red]no[/red]"
+        table.add_row(owner, req.what, "[green]yes[/green]" if req.present else missing,
                       "" if req.present else req.fix)
     console.print(table)
-    if any(not req.present for _, req in checks):
+    if any(not req.present and not req.optional for _, req in checks):
         raise typer.Exit(1)
 
 

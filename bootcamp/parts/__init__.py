@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -35,6 +36,10 @@ PARTS_DIR = Path(os.environ.get("BOOTCAMP_PARTS_DIR", REPO_ROOT / ".parts"))
 MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 
 
+class PartUnavailable(BootcampError):
+    """An optional part its registry does not serve: the project goes on without it."""
+
+
 def _stamp_of(data: object) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -46,6 +51,7 @@ class MavenPart:
     name: str
     what: str
     artifacts: tuple[str, ...]
+    optional: bool = False
 
     @property
     def home(self) -> Path:
@@ -66,6 +72,19 @@ class MavenPart:
         jars = [Path(p) for p in record["jars"]]
         return jars if jars and all(jar.is_file() for jar in jars) else None
 
+    def jar(self, coordinate: str | None = None) -> Path | None:
+        """The resolved jar of one artifact (the first by default), e.g. a job server for `java -jar`."""
+        _, artifact, version = (coordinate or self.artifacts[0]).split(":")
+        return next((jar for jar in self.classpath() or [] if jar.name == f"{artifact}-{version}.jar"), None)
+
+    def refusal(self) -> str | None:
+        """Why the registry refused this optional part at its pinned versions, if it did."""
+        try:
+            record = json.loads((self.home / "unavailable.json").read_text())
+        except (OSError, ValueError):
+            return None
+        return str(record["reason"]) if record.get("stamp") == self._stamp else None
+
     def classpath_arg(self) -> str:
         """The classpath for `java -cp`; a clear error when the part is not installed."""
         jars = self.classpath()
@@ -81,8 +100,11 @@ class MavenPart:
         return self.classpath() is not None
 
     def requirement(self) -> Requirement:
+        fix = self.fix
+        if self.optional and (reason := self.refusal()):
+            fix = f"not served by the Maven repository here ({reason}); then: {fix}"
         return Requirement(f"{self.what} ({', '.join(self.artifacts[:1])} …, Maven Central)",
-                           self.classpath() is not None, self.fix)
+                           self.classpath() is not None, fix, optional=self.optional)
 
     def pom(self) -> str:
         deps = []
@@ -96,10 +118,16 @@ class MavenPart:
                 "<version>1</version><packaging>pom</packaging>\n  <dependencies>\n"
                 + "\n".join(deps) + "\n  </dependencies>\n</project>\n")
 
-    def install(self) -> bool:
-        """Resolve the artifacts unless already resolved; True when work was done."""
+    def install(self, retry: bool = False) -> bool:
+        """Resolve the artifacts unless already resolved; True when work was done.
+
+        An optional part the registry refused is not asked for again unless `retry`: it raises
+        `PartUnavailable` at once, with the recorded reason.
+        """
         if self.classpath() is not None:
             return False
+        if self.optional and not retry and (reason := self.refusal()):
+            raise PartUnavailable(f"{self.name} is not available: {reason}")
         mvn = shutil.which("mvn")
         if mvn is None:
             raise BootcampError("Maven (mvn) is not installed; it resolves the JVM parts",
@@ -113,11 +141,27 @@ class MavenPart:
                 capture_output=True, text=True, check=False)
             if result.returncode != 0:
                 tail = " | ".join((result.stdout + result.stderr).strip().splitlines()[-3:])
+                if self.optional:
+                    reason = _maven_reason(result.stdout + result.stderr)
+                    (self.home / "unavailable.json").write_text(json.dumps({"stamp": self._stamp,
+                                                                             "reason": reason}))
+                    raise PartUnavailable(f"{self.name} is not available: {reason}")
                 raise BootcampError(f"Maven could not resolve {self.name} ({', '.join(self.artifacts)}): "
                                     f"{tail}", hint="check the versions in bootcamp/parts/parts.toml")
             jars = [p for p in out.read().strip().split(os.pathsep) if p]
         (self.home / "classpath.json").write_text(json.dumps({"stamp": self._stamp, "jars": jars}))
         return True
+
+
+def _maven_reason(output: str) -> str:
+    """Maven's verdict on a refused artifact in a few words ("no g:a:jar:v in the repository"), or its
+    first error line when there is no such verdict."""
+    found = (re.search(r"Could not find artifact (\S+)", output)
+             or re.search(r"(\S+) was not found in", output))
+    if found:
+        return f"the Maven repository has no {found.group(1)}"
+    errors = [line for line in output.splitlines() if "ERROR" in line]
+    return (errors or ["Maven failed without a message"])[0].strip()[:300]
 
 
 @dataclass(frozen=True)
@@ -161,7 +205,7 @@ class GoPart:
         return Requirement(f"{self.what} (go install {self.package}@{self.version[:12]}…)",
                            self.binary() is not None, self.fix)
 
-    def install(self) -> bool:
+    def install(self, retry: bool = False) -> bool:
         if self.binary() is not None:
             return False
         go = shutil.which("go")
@@ -189,7 +233,7 @@ def all_parts() -> dict[str, Part]:
     spec = tomllib.loads(SPEC.read_text())
     found: dict[str, Part] = {}
     for name, raw in spec.get("maven", {}).items():
-        found[name] = MavenPart(name, raw["what"], tuple(raw["artifacts"]))
+        found[name] = MavenPart(name, raw["what"], tuple(raw["artifacts"]), bool(raw.get("optional", False)))
     for name, raw in spec.get("go", {}).items():
         found[name] = GoPart(name, raw["what"], raw["package"], raw["version"])
     return found

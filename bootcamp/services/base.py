@@ -39,6 +39,7 @@ class Requirement:
     what: str
     present: bool
     fix: str
+    optional: bool = False  # the project works without it (what needs it is left out); doctor still lists it
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,9 @@ def test_list_shows_all_sixteen_and_which_are_built() -> None:
 def test_doctor_finds_everything_on_a_set_up_machine() -> None:
     result = bootcamp("doctor")
     assert result.returncode == 0, result.stdout
-    for part in ("Apache Kafka broker", "Maven", "Go 1.26", "Lambda Runtime Interface Emulator"):
+    for part in ("Apache Kafka broker", "Maven", "Go 1.26", "Lambda Runtime Interface Emulator",
+                 "Beam's Prism runner", "Beam's Flink 1.20 job server", "Beam's Spark 3 job server",
+                 "Beam's Samza job server"):
         assert part in result.stdout, part
 
 

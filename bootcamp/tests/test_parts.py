@@ -4,6 +4,7 @@ clear line naming the part and the command that gets it."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -71,3 +72,25 @@ def test_doctor_names_an_unresolved_part_and_exits_1(tmp_path: Path) -> None:
     assert "Traceback" not in result.stdout + result.stderr
     assert "Apache Kafka broker" in result.stdout
     assert "setup.sh" in result.stdout, "the command that gets it"
+
+
+@pytest.mark.slow
+def test_an_optional_part_the_registry_refuses_is_recorded_and_not_asked_for_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beam's job servers are optional: where Maven does not serve them, set-up goes on without them."""
+    monkeypatch.setattr(parts, "PARTS_DIR", tmp_path)
+    optional = parts.MavenPart("nothing", "an optional part that does not exist",
+                               ("org.apache.kafka:kafka-no-such-artifact:4.4.0",), optional=True)
+    with pytest.raises(parts.PartUnavailable, match=r"^nothing is not available: the Maven repository has no "
+                                                    r"org\.apache\.kafka:kafka-no-such-artifact:jar:4\.4\.0$"):
+        optional.install()
+    monkeypatch.setattr(shutil, "which", lambda name: None)  # Maven must not be asked again
+    with pytest.raises(parts.PartUnavailable, match="kafka-no-such-artifact"):
+        optional.install()
+    requirement = optional.requirement()
+    assert not requirement.present
+    assert requirement.optional, "doctor lists it without failing"
+    assert "not served" in requirement.fix
+    assert "bootcamp.parts install nothing" in requirement.fix, "the command that asks for it again"
+    with pytest.raises(BootcampError, match=r"Maven \(mvn\) is not installed"):
+        optional.install(retry=True)  # a retry does ask Maven again

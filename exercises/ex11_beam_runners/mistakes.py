@@ -67,4 +67,15 @@ MISTAKES: list[Mistake] = [
         expect="name the runner you mean",
         tests=("tests/test_runners.py::test_runner_options_select_the_runner",),
     ),
+    Mistake(
+        name="prism-without-its-location",
+        lesson="The PrismRunner without `--prism_location` downloads Beam's release zip from GitHub at "
+               "first use (and every figure then depends on the network); point it at the binary set-up "
+               "built from the pinned Beam Go module.",
+        file="runners.py",
+        old='"--runner=PrismRunner", f"--prism_location={prism_location()}", ',
+        new='"--runner=PrismRunner", ',
+        expect="the PrismRunner downloads one from GitHub",
+        tests=("tests/test_runners.py::test_runner_options_select_the_runner",),
+    ),
 ]

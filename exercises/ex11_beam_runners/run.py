@@ -24,10 +24,12 @@ from pathlib import Path
 from types import ModuleType
 
 import apache_beam as beam
+import grpc  # type: ignore[import-untyped]
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from exercises.ex11_beam_runners import portable
 from exercises.ex11_beam_runners.blocks import BLOCK_BYTES
-from exercises.ex11_beam_runners.config import RUNNERS
+from exercises.ex11_beam_runners.config import JOB_SERVER_RUNNERS, RUNNERS
 from exercises.ex11_beam_runners.sinks import prepare_database
 
 
@@ -60,18 +62,35 @@ class RunReport:
 
 def run_on(runner: str, input_pattern: str, output_dir: str, db_path: str, *, workers: int = 2,
            dask_address: str | None = None, batched: bool = False, block_bytes: int = BLOCK_BYTES,
-           impl: str | None = None) -> RunReport:
+           impl: str | None = None, job_server_jar: str | None = None) -> RunReport:
     """Build the pipeline for `runner`, run it to completion, and report how long it took.
 
     `batched` runs the tuned graph (blocks of `block_bytes`, vectorised, partial aggregates); the seconds
-    count from the pipeline's construction to its end, the Dask cluster's start excluded.
+    count from the pipeline's construction to its end, the Dask cluster's and a job server's start
+    excluded. Flink and Spark run behind a job server (`portable.job_server`, `job_server_jar` to
+    override set-up's jar); their failures are `portable.RunnerFailed`, one line.
     """
     runners, pl = implementation(impl)
     if runner == "dask" and dask_address is None:
         with dask_cluster(workers) as address:
             return run_on(runner, input_pattern, output_dir, db_path, workers=workers, dask_address=address,
                           batched=batched, block_bytes=block_bytes, impl=impl)
-    options = PipelineOptions(runners.runner_options(runner, workers, dask_address))
+    if runner in JOB_SERVER_RUNNERS:
+        with portable.job_server(runner, job_server_jar) as endpoint:
+            try:
+                return _run(runner, PipelineOptions(portable.options(runner, endpoint, workers)), pl,
+                            input_pattern, output_dir, db_path, batched, block_bytes)
+            except (RuntimeError, grpc.RpcError) as exc:  # the job failed or the server refused it
+                if isinstance(exc, (portable.RunnerFailed, NotImplementedError)):  # not the runner's
+                    raise
+                reason = " ".join(str(exc).split())[:300]
+                raise portable.RunnerFailed(portable.describe(runner, f"the job failed: {reason}")) from exc
+    return _run(runner, PipelineOptions(runners.runner_options(runner, workers, dask_address)), pl,
+                input_pattern, output_dir, db_path, batched, block_bytes)
+
+
+def _run(runner: str, options: PipelineOptions, pl: ModuleType, input_pattern: str, output_dir: str,
+         db_path: str, batched: bool, block_bytes: int) -> RunReport:
     started = time.perf_counter()
     pipeline = beam.Pipeline(options=options)
     prepare_database(db_path)  # once, before any worker writes (see its docstring)
@@ -121,17 +140,19 @@ def _interrupt(signum: int, _frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="ex11: run the access-log pipeline on one runner")
-    parser.add_argument("--runner", choices=RUNNERS)
+    parser.add_argument("--runner", choices=[*RUNNERS, *JOB_SERVER_RUNNERS])
     parser.add_argument("--options-file", help="run on the runner these options name (deploy/options/*.txt)")
     parser.add_argument("--input", required=True)
     parser.add_argument("--output", required=True, help="output directory (stats/ and dead/ inside)")
     parser.add_argument("--db", required=True, help="SQLite database file")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batched", action="store_true", help="the tuned graph: blocks, vectorised")
+    parser.add_argument("--job-server-jar", help="flink/spark: this job-server jar instead of set-up's")
     parser.add_argument("--impl", choices=["solution", "starter"], default=None,
                         help="whose code to run (default: $BOOTCAMP_IMPL, else the solution)")
     args = parser.parse_args(argv)
     logging.getLogger("apache_beam").setLevel(logging.ERROR)
+    logging.getLogger("PrismRunner").setLevel(logging.WARNING)  # Prism's own job log, relayed line by line
     signal.signal(signal.SIGTERM, _interrupt)
     if not (args.options_file or args.runner):
         parser.error("give --runner or --options-file")
@@ -141,8 +162,8 @@ def main(argv: list[str] | None = None) -> None:
                                       batched=args.batched, impl=args.impl)
         else:
             report = run_on(args.runner, args.input, args.output, args.db, workers=args.workers,
-                            batched=args.batched, impl=args.impl)
-    except (OSError, ValueError) as exc:  # a user's mistake: one line, no traceback
+                            batched=args.batched, impl=args.impl, job_server_jar=args.job_server_jar)
+    except (OSError, ValueError, portable.RunnerFailed) as exc:  # one line, no traceback
         parser.exit(2, f"error: {exc}\n")
     except KeyboardInterrupt as stop:
         # Nothing half-written is visible: WriteToText renames its temp shards only at the end, and the

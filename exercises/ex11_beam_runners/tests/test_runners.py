@@ -5,12 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import (
+    DirectOptions,
+    PipelineOptions,
+    PortableOptions,
+    PrismRunnerOptions,
+    StandardOptions,
+)
 
 from bootcamp.testing.plugin import Implementation
 from exercises.ex11_beam_runners import baseline, results
 from exercises.ex11_beam_runners.blocks import plan_blocks, read_block, split_lines
 from exercises.ex11_beam_runners.config import RUNNERS
+from exercises.ex11_beam_runners.portable import prism_location
 from exercises.ex11_beam_runners.records import HEADER, DeadLetter, key_by_region_class, parse_line
 from exercises.ex11_beam_runners.run import run_on
 
@@ -24,12 +31,18 @@ def which(impl: Implementation) -> str:
     ("direct-multi-threading", "FnApiRunner", "multi_threading"),
     ("direct-multi-processing", "FnApiRunner", "multi_processing"),
     ("bundle-based-direct", "BundleBasedDirectRunner", None),
+    ("prism", "PrismRunner", None),
 ])
 def test_runner_options_select_the_runner(impl: Implementation, runner: str, runner_class: str,
                                           mode: str | None) -> None:
     options = PipelineOptions(impl.runners.runner_options(runner, workers=3))
     assert options.view_as(StandardOptions).runner == runner_class, \
         "name the runner you mean: a bare DirectRunner tries Prism first (a download) and falls back"
+    if runner == "prism":
+        assert options.view_as(PrismRunnerOptions).prism_location == prism_location(), \
+            "without --prism_location at the project's binary, the PrismRunner downloads one from GitHub"
+        assert options.view_as(PortableOptions).environment_type == "LOOPBACK", \
+            "LOOPBACK: Prism calls back into this process to run the Python DoFns (no Docker here)"
     if mode:
         direct = options.view_as(DirectOptions)
         assert direct.direct_running_mode == mode
@@ -105,10 +118,12 @@ def test_blocks_cover_every_line_once(logs: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("no_downloads")
 @pytest.mark.parametrize("batched", [False, True], ids=["per-line", "batched"])
 @pytest.mark.parametrize("runner", RUNNERS)
 def test_every_runner_gives_the_same_answer(impl: Implementation, runner: str, batched: bool, logs: Path,
                                             tmp_path: Path) -> None:
+    """Every runner, Prism included, with any download failing the test (`no_downloads`)."""
     out, db = str(tmp_path / "out"), str(tmp_path / "stats.db")
     # blocks of 16 KiB: several even for this small file, so that the merge across blocks is tested
     report = run_on(runner, str(logs), out, db, batched=batched, block_bytes=16_384, impl=which(impl))
