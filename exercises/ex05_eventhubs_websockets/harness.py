@@ -35,7 +35,9 @@ def local_hub_env() -> dict[str, str]:
     """The Event Hubs settings that reach the local broker's SASL PLAIN listener."""
     endpoint = KafkaService().sasl_endpoint()
     if endpoint is None:
-        raise BootcampError("the local Kafka broker is not running", hint="run `bootcamp up kafka`")
+        raise BootcampError("no SASL PLAIN listener: the local Kafka broker is not running",
+                            hint="run `bootcamp up kafka`, or set KAFKA_SASL_BOOTSTRAP_SERVERS for a "
+                            "broker of your own")
     return {"EVENTHUBS_BOOTSTRAP": endpoint, "EVENTHUBS_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
             "EVENTHUBS_CONNECTION_STRING": EVENT_HUBS_CONNECTION_STRING}
 
