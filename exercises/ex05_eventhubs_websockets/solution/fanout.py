@@ -115,7 +115,3 @@ class Hub:
             client.task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await client.task
-
-    def oldest_seq(self) -> int:
-        """The oldest sequence number a resuming client can still be given (seq + 1 if none kept)."""
-        return self._replay[0][0] if self._replay else self.seq + 1

@@ -59,7 +59,3 @@ class Hub:
     async def unsubscribe(self, client: Client) -> None:
         """The client has gone: forget it and end its writer."""
         raise NotImplementedError("Hub.unsubscribe (starter/fanout.py)")
-
-    def oldest_seq(self) -> int:
-        """The oldest sequence number a resuming client can still be given (seq + 1 if none kept)."""
-        raise NotImplementedError("Hub.oldest_seq (starter/fanout.py)")
