@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import shutil
 import subprocess
 import uuid
@@ -35,6 +36,9 @@ SASL_MECHANISM = "PLAIN"
 SASL_USERNAME = "bootcamp"
 SASL_PASSWORD = "bootcamp-secret"  # noqa: S105  # a local, loopback-only test user, by design
 EVENT_HUBS_USERNAME = "$ConnectionString"
+SASL_ENDPOINT_ENV = "KAFKA_SASL_BOOTSTRAP_SERVERS"
+"""host:port of a SASL PLAIN listener, exported beside KAFKA_BOOTSTRAP_SERVERS for a broker we run, so
+child processes (which see that broker as an external endpoint) find its SASL listener too."""
 EVENT_HUBS_CONNECTION_STRING = (
     "Endpoint=sb://127.0.0.1/;SharedAccessKeyName=RootManageSharedAccessKey;"
     "SharedAccessKey=bootcamp-local-key"
@@ -157,13 +161,25 @@ class KafkaService(Service):
                                 hint=f"remove {self.home / 'data'} to start from empty storage")
 
     def sasl_endpoint(self) -> str | None:
-        """host:port of the SASL PLAIN listener of the broker we run, if it runs."""
+        """host:port of the SASL PLAIN listener: KAFKA_SASL_BOOTSTRAP_SERVERS if set, else that of the
+        broker we run, if it runs."""
+        named = os.environ.get(SASL_ENDPOINT_ENV)
+        if named:
+            return named
         if self.running_endpoint() is None:
             return None
         try:
             return f"{LOCALHOST}:{int(json.loads(self._ports_path.read_text())['sasl'])}"
         except (OSError, ValueError, KeyError, TypeError):
             return None
+
+    def env_for(self, endpoint: str) -> dict[str, str]:
+        """KAFKA_BOOTSTRAP_SERVERS, and KAFKA_SASL_BOOTSTRAP_SERVERS when the SASL listener is known."""
+        env = super().env_for(endpoint)
+        sasl = self.sasl_endpoint()
+        if sasl and (os.environ.get(SASL_ENDPOINT_ENV) or endpoint == self.running_endpoint()):
+            env[SASL_ENDPOINT_ENV] = sasl
+        return env
 
     def is_healthy(self, endpoint: str) -> bool:
         """A metadata request that names a broker: the broker is serving the Kafka protocol."""

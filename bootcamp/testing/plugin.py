@@ -13,6 +13,7 @@
   not as a traceback into the learner's stub.
 - `local_service("kafka")` and the `kafka_bootstrap` fixture give a running service: an external one
   named by the environment, one already running, or one started here and stopped at the end.
+- `browser` is a headless Chromium (Debian's, driven by Playwright), one per test module.
 - Under CI (`CI=true`) a skipped test fails: a missing part must be installed by the project, never
   quietly skipped.
 - Under pytest-xdist (`make test` runs `-n 2 --dist loadfile`: a file's tests stay on one worker, so
@@ -39,6 +40,7 @@ import pytest
 
 from bootcamp import grading
 from bootcamp.services import all_services, get_service
+from bootcamp.testing.browser import browser  # noqa: F401  # a module's Chromium, a fixture
 
 IMPLS = ("solution", "starter")
 NOT_IMPLEMENTED = "not implemented yet"

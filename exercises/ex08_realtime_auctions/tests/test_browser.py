@@ -6,32 +6,15 @@ by one appears on the other's screen without a reload, through WebSocket and LIS
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from ..harness import Instance
 from .conftest import PASSWORD, new_username
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# --no-sandbox: Chromium's sandbox cannot run as root. The rest keep a closed network quiet.
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not shutil.which("chromium"):
-        pytest.skip("needs Debian's chromium (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield launched
-        launched.close()
 
 
 def open_signed_up(browser: Browser, instance: Instance) -> Page:

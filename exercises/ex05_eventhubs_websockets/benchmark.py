@@ -1,0 +1,173 @@
+"""`bootcamp bench ex05`: fan-out latency to many WebSocket clients, beside a bare broadcast, and
+events/s through the consumer, beside a bare consumer loop.
+
+Fan-out: the broadcaster runs in bench mode (`EX05_SYNTHETIC_RATE`: it publishes timestamped frames
+through the hub itself, so the figure is the hub and its sockets, not Kafka), N clients in this
+process receive them, and each frame's latency is receive time minus publish time (one machine, one
+clock). The baseline is `bare_broadcast.py`: the `websockets` library's `broadcast()` of the same
+frames at the same rate, measured by the same clients in the same run. The clients share this
+process's one event loop, so at 1,000 clients part of the latency is the clients' own queueing; it is
+the same for both servers, which is why the ratio is the figure to read.
+
+Consumer: the same readings, pre-produced to a topic through the SASL listener, read once by the
+`Pipeline` (parse, aggregate with the solution's WindowAggregator, sample raw points, frames) and once
+by a bare `consume()` loop that only counts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from confluent_kafka import Consumer
+from websockets.asyncio.client import connect
+
+from bootcamp.bench import BenchReport, percentile, ratio, rounded
+from bootcamp.paths import REPO_ROOT
+from bootcamp.services.base import free_port
+
+from .config import Ex05Settings
+from .generator import readings, send
+from .harness import PACKAGE, hub_kafka_config, local_hub_env, start_server, stop_server, unique_topics
+from .pipeline import Pipeline, ensure_topics
+
+RATE = 10.0  # frames/s published, whatever the client count
+FRAME_BYTES = 200
+
+
+async def fan_out(url: str, clients: int, seconds: float) -> tuple[list[float], int]:
+    """Latencies (ms) of every frame each of `clients` received during `seconds`, and the expected
+    count (frames published in the window times clients) to tell losses."""
+    latencies: list[float] = []
+    received = 0
+    connections = []
+    for start in range(0, clients, 100):  # connect in waves: the accept queue is finite
+        connections += await asyncio.gather(*(connect(url, compression=None, open_timeout=60, close_timeout=2,
+                                                      ping_interval=None)
+                                              for _ in range(start, min(clients, start + 100))))
+    for ws in connections:
+        await ws.send(json.dumps({"type": "hello", "epoch": None, "since": None}))
+    await asyncio.gather(*(ws.recv() for ws in connections))  # the welcomes
+    deadline = time.time() + seconds
+
+    async def listen(ws: Any) -> None:
+        nonlocal received
+        while True:
+            remaining = deadline - time.time()
+            if remaining <= 0:
+                return
+            try:
+                raw = await asyncio.wait_for(ws.recv(), remaining)
+            except TimeoutError:
+                return
+            now = time.time()
+            frame = json.loads(raw)
+            if frame.get("type") == "bench":
+                latencies.append((now - frame["sent"]) * 1000)
+                received += 1
+
+    await asyncio.gather(*(listen(ws) for ws in connections))
+    await asyncio.gather(*(ws.close() for ws in connections), return_exceptions=True)
+    return latencies, int(seconds * RATE * clients)
+
+
+def bare_server(port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen([sys.executable, "-m", f"{PACKAGE}.bare_broadcast", "--port", str(port),
+                                "--rate", str(RATE), "--bytes", str(FRAME_BYTES)], cwd=REPO_ROOT,
+                               start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            import socket
+
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return process
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the bare broadcast server did not start")
+
+
+def consumer_rate(kafka: dict[str, Any], count: int) -> tuple[float, float]:
+    """events/s through the Pipeline, and through a bare consume loop, over the same `count` readings."""
+    names = unique_topics("ex05bench")
+    settings = Ex05Settings(topic=names["EX05_TOPIC"], dead_letter_topic=names["EX05_DEAD_LETTER_TOPIC"],
+                            group_id=names["EX05_GROUP_ID"])
+    os.environ.setdefault("KAFKA_BOOTSTRAP_SERVERS", kafka["bootstrap.servers"])
+    ensure_topics(kafka, settings)
+    send(kafka, settings.topic, readings(count, rate=1000, start_ms=1_764_633_600_000))
+    from .solution.windows import WindowAggregator
+
+    frames = 0
+
+    def publish(batch: list[dict[str, object]]) -> None:
+        nonlocal frames
+        frames += len(batch)
+
+    pipeline = Pipeline(kafka, settings, WindowAggregator(), publish)
+    started = time.perf_counter()
+    pipeline.run(max_events=count)
+    ours = count / (time.perf_counter() - started)
+
+    bare = Consumer({**kafka, "group.id": settings.group_id + "-bare", "auto.offset.reset": "earliest",
+                     "enable.auto.commit": False})
+    bare.subscribe([settings.topic])
+    seen, started = 0, time.perf_counter()
+    while seen < count:
+        seen += sum(1 for m in bare.consume(500, timeout=0.2) if m.error() is None)
+    bare_rate = count / (time.perf_counter() - started)
+    bare.close()
+    return ours, bare_rate
+
+
+def bench(quick: bool) -> None:
+    counts = [50, 200] if quick else [100, 500, 1000]
+    seconds = 1.5 if quick else 6.0
+    events = 10_000 if quick else 100_000
+    report = BenchReport("ex05", f"ex05: fan-out of {RATE:.0f} frames/s ({FRAME_BYTES} B) to N WebSocket "
+                         f"clients, and events/s through the consumer{' (quick)' if quick else ''}",
+                         ["server", "clients", "p50 ms", "p99 ms", "received %", "events/s"])
+    report.chart("bar", x=["clients"], y=["p50 ms", "p99 ms"], series="server",
+                 where=lambda r: r["clients"] != "-", title="publish-to-receive latency")
+    report.chart("bar", x="server", y="events/s", where=lambda r: r["clients"] == "-",
+                 title="events/s through the consumer")
+    report.progress(2 * len(counts) + 1)
+    metrics: dict[str, Any] = {}
+    hub = local_hub_env()
+    log_dir = Path(tempfile.mkdtemp(prefix="ex05-bench-"))
+    ours = start_server("solution", log_dir, {"EX05_SYNTHETIC_RATE": str(RATE),
+                                              "EX05_SYNTHETIC_BYTES": str(FRAME_BYTES)})
+    bare_port = free_port()
+    bare = bare_server(bare_port)
+    try:
+        for n in counts:
+            for name, url in (("broadcaster", ours.ws), ("bare websockets", f"ws://127.0.0.1:{bare_port}/")):
+                with report.step(f"{name}, {n} clients"):
+                    latencies, expected = asyncio.run(fan_out(url, n, seconds))
+                p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
+                share = 100 * len(latencies) / expected if expected else float("nan")
+                report.add(name, n, rounded(p50, 2), rounded(p99, 2), rounded(share, 1), None)
+                key = "bare" if name.startswith("bare") else "hub"
+                metrics[f"{key}_p50_ms_{n}"], metrics[f"{key}_p99_ms_{n}"] = rounded(p50, 2), rounded(p99, 2)
+            metrics[f"p99_ratio_{n}"] = ratio(metrics[f"hub_p99_ms_{n}"] or float("nan"),
+                                              metrics[f"bare_p99_ms_{n}"] or float("nan"))
+    finally:
+        stop_server(ours)
+        os.killpg(bare.pid, signal.SIGTERM)
+        bare.wait(10)
+    with report.step(f"consumer, {events} readings"):
+        pipeline_rate, bare_rate = consumer_rate(hub_kafka_config(hub), events)
+    report.add("Pipeline (parse, windows, frames)", "-", None, None, None, round(pipeline_rate))
+    report.add("bare consume loop", "-", None, None, None, round(bare_rate))
+    metrics["consumer_events_per_s"] = round(pipeline_rate)
+    metrics["bare_consumer_events_per_s"] = round(bare_rate)
+    metrics["consumer_ratio"] = ratio(pipeline_rate, bare_rate)
+    report.note("latency: receive time minus publish time, all frames of all clients; the clients share "
+                "one event loop in this process, so at high counts part of it is their own queueing")
+    report.finish(metrics)
