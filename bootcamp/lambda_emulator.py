@@ -116,6 +116,25 @@ def unpack(package: Path, into: Path) -> Path:
     return into
 
 
+def invoke_url(url: str, event: dict[str, Any], timeout_s: float = 40.0) -> dict[str, Any]:
+    """Invoke a function already running under an emulator at `url` (another process may own it):
+    its result, or FunctionError if it raised or timed out."""
+    response = httpx.post(url, content=json.dumps(event), timeout=timeout_s)
+    try:
+        payload: dict[str, Any] = response.json() if response.content else {}
+    except ValueError:
+        response.raise_for_status()
+        raise
+    # A handler's exception comes back as 200 with an error payload; a failed init (say, a
+    # module missing from the package) as 502 with the same shape.
+    if isinstance(payload, dict) and {"errorType", "errorMessage"} <= payload.keys():
+        if payload["errorType"] == "NotImplementedError":
+            raise FunctionNotImplemented(payload)
+        raise FunctionError(payload)
+    response.raise_for_status()
+    return payload
+
+
 class LambdaEmulator:
     """One function under the emulator on 127.0.0.1; a context manager that stops it, group and all."""
 
@@ -177,20 +196,7 @@ class LambdaEmulator:
 
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
         """Invoke the function with `event`; its result, or FunctionError if it raised."""
-        response = httpx.post(self.url, content=json.dumps(event), timeout=self.timeout_s + 10)
-        try:
-            payload: dict[str, Any] = response.json() if response.content else {}
-        except ValueError:
-            response.raise_for_status()
-            raise
-        # A handler's exception comes back as 200 with an error payload; a failed init (say, a
-        # module missing from the package) as 502 with the same shape.
-        if isinstance(payload, dict) and {"errorType", "errorMessage"} <= payload.keys():
-            if payload["errorType"] == "NotImplementedError":
-                raise FunctionNotImplemented(payload)
-            raise FunctionError(payload)
-        response.raise_for_status()
-        return payload
+        return invoke_url(self.url, event, self.timeout_s + 10)
 
     def log_tail(self, lines: int = 5) -> str:
         try:
