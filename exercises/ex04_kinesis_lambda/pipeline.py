@@ -39,13 +39,15 @@ def mapping_settings(**overrides: Any) -> MappingSettings:
     return dataclasses.replace(settings_from_template(TEMPLATE, FUNCTION), **overrides)
 
 
-def build_package(impl: str, out: Path) -> Path:
-    """deploy/build.sh's zip of `impl` (solution or starter): the function as it is deployed."""
+def build_package(impl: str, out: Path, zipped: bool = True) -> Path:
+    """deploy/build.sh's zip of `impl` (solution or starter): the function as it is deployed; or,
+    with `zipped=False`, the same files unzipped (faster to build, for `run` and `bench`)."""
     done = subprocess.run(["bash", str(BUILD)], capture_output=True, text=True, timeout=600, check=False,
-                          env={**os.environ, "OUT": str(out / "build"), "IMPL": impl})
+                          env={**os.environ, "OUT": str(out / "build"), "IMPL": impl,
+                               "ZIP": "1" if zipped else "0"})
     if done.returncode:
         raise BootcampError(f"deploy/build.sh failed: {done.stderr.strip()[-500:]}")
-    return out / "build.zip"
+    return out / "build.zip" if zipped else out / "build"
 
 
 def function_env(kinesis_endpoint: str, output_stream: str, dead_letter_stream: str,
