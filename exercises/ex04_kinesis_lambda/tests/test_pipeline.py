@@ -64,10 +64,10 @@ def test_every_order_is_enriched_once_in_per_key_order_and_bad_ones_dead_lettere
         assert order["product"] == {"name": product.name, "category": product.category,
                                     "unit_price": str(product.unit_price)}
         assert Decimal(order["amount"]) == product.unit_price * order["quantity"]
-        shard, number = order["source"]["eventID"].split(":")
-        assert order["source"] == {"eventID": f"{shard}:{number}", "shardId": shard,
-                                   "sequenceNumber": number}, \
-            "the output lacks its source eventID: consumers cannot drop redelivered copies"
+        source = order.get("source") or {}
+        assert "eventID" in source, "the output lacks its source eventID: consumers cannot drop copies"
+        shard, number = source["eventID"].split(":")
+        assert source == {"eventID": f"{shard}:{number}", "shardId": shard, "sequenceNumber": number}
     letters = dead_letters_of(kinesis, sinks.dead_letter, run_id)
     assert len(letters) == len(BAD_INPUTS), \
         f"bad records were dropped without a dead letter: {len(letters)} of {len(BAD_INPUTS)} dead-lettered"
