@@ -23,6 +23,11 @@ with AWS's defaults for what the template leaves out:
   (-1: never) drops records that are too old before invoking; in both cases the records are
   skipped and `on_failure` receives the batch's metadata in the shape AWS sends to an on-failure
   destination (`KinesisBatchInfo`).
+- A function that raises NotImplementedError (the emulator's FunctionNotImplemented: a learner's
+  stub) stops the poller at once instead of failing the batch, so a check reports "not implemented
+  yet" rather than retrying until a timeout.
+- `kinesis_stream_destination` is an on-failure destination on kinesis-local (AWS takes an SQS
+  queue, an SNS topic or an S3 bucket; no local SQS is installed here).
 - Checkpoints live in a JSON file written by atomic rename, so killing the poller mid-batch loses
   nothing: the next poller re-delivers the unfinished batch (at-least-once, never at-most-once).
 - After a reshard a child shard is read only once its parent (and adjacent parent, for a merge) has
