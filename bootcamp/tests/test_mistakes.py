@@ -38,7 +38,8 @@ BUILT = sorted(registry.exercise_folders().items())
 SCRATCH_CATALOGUES = Path(__file__).parent / "catalogues"
 CHILD_TIMEOUT_S = 150            # per test (pytest-timeout); a mistake must be caught well before it
 PARALLEL = 2                     # children at once: the machines have two cores
-LINKED = ("data", "scripts")     # read-only resources the tests may open: linked, not copied
+LINKED = ("data", "scripts", ".parts", "uv.lock")  # read-only resources the tests may open (built
+# parts such as the Lambda emulator; the lock a package build pins from): linked, not copied
 
 
 # -- the catalogues ---------------------------------------------------------------------------------

@@ -28,8 +28,9 @@ from botocore.config import Config
 
 from exercises.ex04_kinesis_lambda.catalog import load_catalog
 from exercises.ex04_kinesis_lambda.config import FunctionSettings
-from exercises.ex04_kinesis_lambda.solution.enrich import BadRecord, enrich
-from exercises.ex04_kinesis_lambda.solution.put_records import put_records
+
+from .enrich import BadRecord, enrich
+from .put_records import put_records
 
 processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
 _clients: dict[str, Any] = {}

@@ -32,8 +32,9 @@ from botocore.config import Config
 
 from exercises.ex04_kinesis_lambda.catalog import load_catalog  # noqa: F401  # yours to use
 from exercises.ex04_kinesis_lambda.config import FunctionSettings  # noqa: F401  # yours to use
-from exercises.ex04_kinesis_lambda.starter.enrich import BadRecord, enrich  # noqa: F401  # yours to use
-from exercises.ex04_kinesis_lambda.starter.put_records import put_records  # noqa: F401  # yours to use
+
+from .enrich import BadRecord, enrich  # noqa: F401  # yours to use
+from .put_records import put_records  # noqa: F401  # yours to use
 
 processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
 _clients: dict[str, Any] = {}
