@@ -35,7 +35,7 @@ MISTAKES: list[Mistake] = [
             raise DeliveryFailed(''',
         new='''        if record.kinesis.sequence_number in undelivered and False:
             raise DeliveryFailed(''',
-        expect="the poison record vanished instead of reaching the on-failure destination",
+        expect="with ReportBatchItemFailures the checkpoint stops just before the poison record",
         tests=("tests/test_pipeline.py::test_a_poison_record_is_isolated_by_reported_failures_and_bisect"
                "_then_sent_to_the_destination",),
     ),
