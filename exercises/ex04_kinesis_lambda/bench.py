@@ -127,7 +127,7 @@ def baseline(client: Any, output: str, count: int, batch_size: int) -> Row:
 
 
 def bench(quick: bool) -> None:
-    count, sizes = (300, (10, 100)) if quick else (2000, (10, 100, 500))
+    count, sizes = (200, (25, 100)) if quick else (2000, (10, 100, 500))
     report = BenchReport("ex04", f"ex04: {count} orders, one shard, through the function vs a plain loop",
                          ["what", "batch size", "orders/s", "p50 ms", "p99 ms", "calls"])
     report.progress(2 + 2 * len(sizes))
@@ -144,7 +144,7 @@ def bench(quick: bool) -> None:
     rows: dict[str, Row] = {}
     try:
         with report.step("warm the function (its cold start is not measured)"):
-            through_function(client, function, output, 20, 20, home)
+            through_function(client, function, output, 5, 5, home)
         for size in sizes:
             with report.step(f"function, BatchSize {size}"):
                 rows[f"function {size}"] = row = through_function(client, function, output, count, size, home)
