@@ -23,9 +23,11 @@ import importlib.metadata
 import importlib.util
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -116,6 +118,25 @@ def unpack(package: Path, into: Path) -> Path:
     return into
 
 
+def invoke_url(url: str, event: dict[str, Any], timeout_s: float = 40.0) -> dict[str, Any]:
+    """Invoke a function already running under an emulator at `url` (another process may own it):
+    its result, or FunctionError if it raised or timed out."""
+    response = httpx.post(url, content=json.dumps(event), timeout=timeout_s)
+    try:
+        payload: dict[str, Any] = response.json() if response.content else {}
+    except ValueError:
+        response.raise_for_status()
+        raise
+    # A handler's exception comes back as 200 with an error payload; a failed init (say, a
+    # module missing from the package) as 502 with the same shape.
+    if isinstance(payload, dict) and {"errorType", "errorMessage"} <= payload.keys():
+        if payload["errorType"] == "NotImplementedError":
+            raise FunctionNotImplemented(payload)
+        raise FunctionError(payload)
+    response.raise_for_status()
+    return payload
+
+
 class LambdaEmulator:
     """One function under the emulator on 127.0.0.1; a context manager that stops it, group and all."""
 
@@ -126,10 +147,13 @@ class LambdaEmulator:
         self.env = env or {}
         self.name = name
         self.timeout_s = timeout_s
-        self.home = state_dir() / "lambda" / name
+        # One folder per process: two test runs at once (the grader's mistake runs share a state
+        # directory) must not unpack their packages over each other's.
+        self.home = state_dir() / "lambda" / f"{name}-{os.getpid()}"
         self.log_path = self.home / "emulator.log"
         self.port = 0
         self._process: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
 
     @property
     def url(self) -> str:
@@ -141,6 +165,7 @@ class LambdaEmulator:
             part = parts.go("aws-lambda-rie")
             raise BootcampError(f"{part.what} is not built", hint=part.fix)
         self.home.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.home / "task", ignore_errors=True)  # no file of an earlier package left
         task = unpack(self.package, self.home / "task")
         runtime = runtime_dir()
         bootstrap = runtime / "bootstrap.py"  # its folder is on sys.path anyway: the runtime's own
@@ -176,21 +201,15 @@ class LambdaEmulator:
         raise BootcampError("the Lambda emulator did not answer within 15 s", hint=f"see {self.log_path}")
 
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
-        """Invoke the function with `event`; its result, or FunctionError if it raised."""
-        response = httpx.post(self.url, content=json.dumps(event), timeout=self.timeout_s + 10)
-        try:
-            payload: dict[str, Any] = response.json() if response.content else {}
-        except ValueError:
-            response.raise_for_status()
-            raise
-        # A handler's exception comes back as 200 with an error payload; a failed init (say, a
-        # module missing from the package) as 502 with the same shape.
-        if isinstance(payload, dict) and {"errorType", "errorMessage"} <= payload.keys():
-            if payload["errorType"] == "NotImplementedError":
-                raise FunctionNotImplemented(payload)
-            raise FunctionError(payload)
-        response.raise_for_status()
-        return payload
+        """Invoke the function with `event`; its result, or FunctionError if it raised.
+
+        One invocation at a time: the emulator is one execution environment, and a second request
+        while one runs makes it panic and exit (measured with aws-lambda-rie built here: a Go panic
+        in rapidcore's Server.Invoke, both connections dropped). Lambda would start a second
+        environment instead; callers wanting concurrency need one emulator each.
+        """
+        with self._lock:
+            return invoke_url(self.url, event, self.timeout_s + 10)
 
     def log_tail(self, lines: int = 5) -> str:
         try:

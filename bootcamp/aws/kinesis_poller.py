@@ -23,6 +23,11 @@ with AWS's defaults for what the template leaves out:
   (-1: never) drops records that are too old before invoking; in both cases the records are
   skipped and `on_failure` receives the batch's metadata in the shape AWS sends to an on-failure
   destination (`KinesisBatchInfo`).
+- A function that raises NotImplementedError (the emulator's FunctionNotImplemented: a learner's
+  stub) stops the poller at once instead of failing the batch, so a check reports "not implemented
+  yet" rather than retrying until a timeout.
+- `kinesis_stream_destination` is an on-failure destination on kinesis-local (AWS takes an SQS
+  queue, an SNS topic or an S3 bucket; no local SQS is installed here).
 - Checkpoints live in a JSON file written by atomic rename, so killing the poller mid-batch loses
   nothing: the next poller re-delivers the unfinished batch (at-least-once, never at-most-once).
 - After a reshard a child shard is read only once its parent (and adjacent parent, for a merge) has
@@ -103,6 +108,20 @@ class MappingSettings:
             maximum_record_age_s=int(properties.get("MaximumRecordAgeInSeconds", -1)),
             parallelization_factor=int(properties.get("ParallelizationFactor", 1)),
         )
+
+
+def kinesis_stream_destination(client: Any, stream_name: str) -> OnFailure:
+    """An on-failure destination that puts each failure record, as JSON, into a Kinesis stream.
+
+    AWS accepts an SQS queue, an SNS topic or an S3 bucket as a Kinesis mapping's on-failure
+    destination, not a stream; locally the course uses a stream on kinesis-local because that is the
+    one AWS emulator installed here. The record is the same JSON AWS sends; the partition key is the
+    failed batch's shard, so the failures of one shard stay in order.
+    """
+    def send(record: dict[str, Any]) -> None:
+        client.put_record(StreamName=stream_name, Data=json.dumps(record).encode(),
+                          PartitionKey=record["KinesisBatchInfo"]["shardId"])
+    return send
 
 
 class _CfnLoader(yaml.SafeLoader):
@@ -395,6 +414,8 @@ class KinesisPoller:
         self.stats.invocations += 1
         try:
             result = self.invoke(self.event(shard.shard_id, batch))
+        except NotImplementedError:
+            raise  # a learner's stub is not a failed batch to retry until the records expire: stop
         except Exception:  # any failure of the function (an error, a timeout) fails the batch, as on AWS
             lowest: str | None = ""
         else:

@@ -37,8 +37,9 @@ from bootcamp.paths import REPO_ROOT
 BUILT = sorted(registry.exercise_folders().items())
 CHILD_TIMEOUT_S = 150            # per test (pytest-timeout); a mistake must be caught well before it
 PARALLEL = 2                     # children at once: the machines have two cores
-LINKED = ("data", "scripts", ".parts")  # read-only resources the tests may open (.parts: the Prism
-                                       # binary, resolved jars): linked, not copied
+LINKED = ("data", "scripts", ".parts", "uv.lock")  # read-only resources the tests may open (built
+# parts: the Prism binary, the Lambda emulator, resolved jars; the lock a package build pins from):
+# linked, not copied
 
 
 # -- the catalogues ---------------------------------------------------------------------------------
