@@ -40,8 +40,10 @@ What the grader keeps under the state directory (`.bootcamp/`, or `BOOTCAMP_STAT
 
 from __future__ import annotations
 
+import fcntl
 import json
 import re
+import tempfile
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -176,15 +178,22 @@ def progress_updated(exercise_id: str) -> str | None:
 
 
 def record_progress(exercise_id: str, outcomes: Mapping[str, str]) -> Path:
-    """Merge these outcomes into the exercise's progress file (written whole, then renamed)."""
+    """Merge these outcomes into the exercise's progress file.
+
+    Two checks can end at once (`watch` beside a `check`, the grader's parallel runs), so the
+    read-merge-write holds a lock, and the file is written to a temporary name of its own and renamed:
+    a reader never sees half a file, and neither run's outcomes are lost."""
     path = progress_path(exercise_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tests = {**load_progress(exercise_id), **outcomes}
-    data = {"exercise": exercise_id, "updated": datetime.now(UTC).isoformat(timespec="seconds"),
-            "tests": dict(sorted(tests.items()))}
-    partial = path.with_suffix(".json.partial")
-    partial.write_text(json.dumps(data, indent=1) + "\n")
-    partial.replace(path)
+    with (path.parent / f".{exercise_id}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        tests = {**load_progress(exercise_id), **outcomes}
+        data = {"exercise": exercise_id, "updated": datetime.now(UTC).isoformat(timespec="seconds"),
+                "tests": dict(sorted(tests.items()))}
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{exercise_id}.",
+                                         suffix=".partial", delete=False) as partial:
+            partial.write(json.dumps(data, indent=1) + "\n")
+        Path(partial.name).replace(path)
     return path
 
 

@@ -183,3 +183,26 @@ def test_watch_rechecks_on_a_real_save_of_the_starter(scratch: Path) -> None:
     assert grading.load_progress("ex13")["tests/test_demo.py::test_shout"] == "passed"
     second = text[text.index("check 2"):]
     assert any("shout" in line and "passed" in line for line in second.splitlines())
+
+
+def _record_many(worker: int) -> None:
+    for n in range(40):
+        grading.record_progress("ex13", {f"tests/test_w{worker}.py::test_{n}": "passed"})
+
+
+def test_checks_ending_at_once_keep_every_outcome(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`watch` beside a `check`, or the grader's two children at once: every write merges, none is
+    lost, and none fails on another's temporary file (a shared `.partial` name did, under load)."""
+    import multiprocessing
+
+    monkeypatch.setenv("BOOTCAMP_STATE_DIR", str(tmp_path))
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_record_many, args=(w,)) for w in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert [w.exitcode for w in workers] == [0, 0, 0, 0], "a writer crashed"
+    assert len(grading.load_progress("ex13")) == 4 * 40
+    assert sorted(p.name for p in grading.progress_path("ex13").parent.iterdir()
+                  if not p.name.startswith(".ex13.lock")) == ["ex13.json"], "temporary files left"
