@@ -92,6 +92,29 @@ def produce(producer: Producer, topic: str, stream: Iterator[Record], rate: floa
     return delivered
 
 
+def warm(producer: Producer, topic: str) -> None:
+    """Connect, fetch `topic`'s metadata and get the idempotent producer's id, before any record of the
+    stream is stamped: one record to a scratch topic `<topic>.warm-up`, flushed.
+
+    Without it the first half second of a stream (the connection, the InitProducerId round trip, the
+    partition leaders' metadata) is queued inside the client with its produce time already stamped, and
+    a 6 s latency run counts that start-up as the p99: measured here, 721 of 6,000 records at 1,000/s
+    over 50 ms with no transformer at all, falling from 512 ms to 70 ms in the order they were sent.
+    """
+    scratch = f"{topic}.warm-up"
+    ensure_topics([scratch], partitions=1)
+    producer.list_topics(topic, timeout=10)
+    failed: list[KafkaError] = []
+
+    def on_delivery(error: KafkaError | None, _msg: Message) -> None:
+        if error is not None:
+            failed.append(error)
+
+    producer.produce(scratch, value=b"warm-up", on_delivery=on_delivery)
+    if producer.flush(30) or failed:
+        raise RuntimeError(f"the warm-up record was not delivered: {failed[0] if failed else 'timeout'}")
+
+
 def main(
     count: Annotated[int, typer.Option(help="records to send")] = 1000,
     rate: Annotated[float, typer.Option(help="records per second; 0 = as fast as possible")] = 200,
@@ -101,6 +124,8 @@ def main(
     topic: Annotated[str | None, typer.Option(help="default: EX01_INPUT_TOPIC")] = None,
     linger_ms: Annotated[float, typer.Option(help="producer linger: part of the end-to-end latency")] = 5,
     seed: Annotated[int, typer.Option(help="seed of the deterministic record stream")] = 7,
+    warm_up: Annotated[bool, typer.Option(help="connect and get the producer id before the first "
+                                               "record is stamped (see `warm_up`)")] = True,
 ) -> None:
     """Send keyed records to the input topic."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -109,6 +134,8 @@ def main(
     ensure_topics(settings.topics(), partitions=settings.partitions)
     producer = Producer(client_config({"linger.ms": linger_ms, "enable.idempotence": True,
                                        "partitioner": "murmur2_random"}))
+    if warm_up:
+        warm(producer, target)
     sent = produce(producer, target, records(count, keys, size, bad_every, settings.max_value_bytes, seed),
                    rate)
     log.info("sent %d records to %s", sent, target)

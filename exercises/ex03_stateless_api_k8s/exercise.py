@@ -7,6 +7,7 @@ writes with wrk against the API on each store and against bare Starlette on the 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -137,14 +138,16 @@ def wrk(url: str, seconds: int, connections: int, script: Path | None = None) ->
 # same API as it was, GET /books/{id} through FastAPI's dependency injection (READ_PATH=fastapi) with
 # FastAPI's native telemetry on (TELEMETRY=true); "fast route" changes only the first of the two.
 _BEFORE = {"READ_PATH": "fastapi", "TELEMETRY": "true"}
+# In measuring order: each API row right after the baseline it is compared with.
 _TARGETS: list[tuple[str, str, str, dict[str, str], tuple[str, ...]]] = [
     ("bare Starlette", "bare", BARE_MODULE, {}, ("read", "write")),
+    ("API, memory store", "memory", SERVER_MODULE, {"STORE": "memory"}, ("read", "write")),
     ("API, memory: before", "memory_before", SERVER_MODULE, {"STORE": "memory", **_BEFORE}, ("read",)),
     ("API, memory: fast route, telemetry on", "memory_fast_route", SERVER_MODULE,
      {"STORE": "memory", "TELEMETRY": "true"}, ("read",)),
-    ("API, memory store", "memory", SERVER_MODULE, {"STORE": "memory"}, ("read", "write")),
-    ("API, Redis: before", "redis_before", SERVER_MODULE, {"STORE": "redis", **_BEFORE}, ("read",)),
+    ("bare Starlette, Redis", "bare_redis", BARE_MODULE, {"STORE": "redis"}, ("read", "write")),
     ("API, Redis store", "redis", SERVER_MODULE, {"STORE": "redis"}, ("read", "write")),
+    ("API, Redis: before", "redis_before", SERVER_MODULE, {"STORE": "redis", **_BEFORE}, ("read",)),
 ]
 
 
@@ -153,12 +156,16 @@ _ASGI_VARIANTS = {"before": {"read_path": "fastapi", "telemetry": True},
                   "after": {"read_path": "starlette", "telemetry": False}}
 
 
-def asgi_cost(rounds: int, requests: int) -> dict[str, float]:
-    """Microseconds of the server process's app per GET /books/{id} on the memory store, no network.
+def asgi_cost(rounds: int, requests: int, redis_url: str | None = None,
+              concurrency: int = 16) -> dict[str, float]:
+    """Microseconds of the server process's app per GET /books/{id}, no network to the client.
 
     The ASGI app is called directly, so neither the load generator nor the HTTP parser shares the
     measurement; the variants run interleaved and the best of `rounds` is kept, which makes the
     comparison hold on a busy machine where wrk's runs, one after the other, see different CPU shares.
+    Memory-store variants run one request at a time. With `redis_url`, the Redis variants (bare
+    Starlette doing the same HMGET by hand, and the API on `RedisStore`) run `concurrency` request loops
+    at once, as wrk's connections do: one at a time they would time the round trip, not the CPU.
     """
     import asyncio
     import importlib
@@ -167,12 +174,13 @@ def asgi_cost(rounds: int, requests: int) -> dict[str, float]:
     from exercises.ex03_stateless_api_k8s import bare
     from exercises.ex03_stateless_api_k8s.config import ApiSettings
     from exercises.ex03_stateless_api_k8s.models import BookIn
+    from exercises.ex03_stateless_api_k8s.storage import RedisBase
 
     impl = os.environ.get("BOOTCAMP_IMPL", "solution")
     app_module = importlib.import_module(f"exercises.ex03_stateless_api_k8s.{impl}.app")
     store_module = importlib.import_module(f"exercises.ex03_stateless_api_k8s.{impl}.store")
 
-    async def per_request(app: Any, path: str) -> float:
+    async def loop_of_reads(app: Any, path: str, count: int) -> None:
         scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
                  "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
                  "root_path": "", "headers": [(b"host", b"api"), (b"user-agent", b"bench")],
@@ -186,79 +194,62 @@ def asgi_cost(rounds: int, requests: int) -> dict[str, float]:
             if message["type"] == "http.response.start":
                 statuses.append(message["status"])
 
-        started = time.perf_counter()
-        for _ in range(requests):
+        for _ in range(count):
             await app(dict(scope, state={}), receive, send)
-        elapsed = (time.perf_counter() - started) / requests * 1e6
         if set(statuses) != {200}:
             raise BootcampError(f"the in-process read answered {sorted(set(statuses))}, not 200")
-        return elapsed
+
+    async def per_request(app: Any, path: str, loops: int) -> float:
+        count = max(1, requests // loops)
+        started = time.perf_counter()
+        await asyncio.gather(*(loop_of_reads(app, path, count) for _ in range(loops)))
+        return (time.perf_counter() - started) / (count * loops) * 1e6
 
     async def measure() -> dict[str, float]:
-        apps: dict[str, tuple[Any, str]] = {"bare Starlette": (bare.app, "/books/" + "0" * 32)}
+        apps: dict[str, tuple[Any, str, int]] = {"bare Starlette": (bare.app, "/books/" + "0" * 32, 1)}
         for label, knobs in _ASGI_VARIANTS.items():
             store = store_module.MemoryStore()
             book = await store.create(BookIn(title="Dune", author="Frank Herbert", year=1965))
             app = app_module.create_app(store=store, settings=ApiSettings(**knobs))  # type: ignore[arg-type]
-            apps[label] = (app, f"/books/{book.id}")
+            apps[label] = (app, f"/books/{book.id}", 1)
+        closing: list[Any] = []
+        if redis_url is not None:
+            namespace = f"bench-{uuid.uuid4().hex[:8]}"
+            redis_store = store_module.RedisStore(redis_url, namespace)
+            book = await redis_store.create(BookIn(title="Dune", author="Frank Herbert", year=1965))
+            by_hand = bare.make_app(ApiSettings(store="redis", redis_url=redis_url,
+                                                redis_namespace=namespace))
+            by_hand.state.redis = RedisBase(redis_url, namespace)
+            closing += [redis_store, by_hand.state.redis]
+            apps["bare Starlette, Redis"] = (by_hand, f"/books/{book.id}", concurrency)
+            apps["Redis store"] = (app_module.create_app(store=redis_store, settings=ApiSettings()),
+                                   f"/books/{book.id}", concurrency)
         best = dict.fromkeys(apps, float("inf"))
-        for _ in range(rounds):
-            for label, (app, path) in apps.items():
-                best[label] = min(best[label], await per_request(app, path))
+        try:
+            for _ in range(rounds):
+                for label, (app, path, loops) in apps.items():
+                    best[label] = min(best[label], await per_request(app, path, loops))
+        finally:
+            for client in closing:
+                await client.close()
         return best
 
     return asyncio.run(measure())
 
 
-def bench(quick: bool) -> None:
-    seconds, connections = (3, 16) if quick else (10, 64)
-    logs = state_dir() / "ex03" / "bench"
-    report = BenchReport("ex03", f"ex03 under wrk: {seconds}s per cell, {connections} connections, "
-                         "1 uvicorn process (uvloop + httptools)",
-                         ["server", "op", "req/s", "p50 ms", "p99 ms", "failed", "req/s vs bare"])
-    # per server: start, then each of its loads; then the in-process measurement
-    report.progress(sum(1 + len(ops) for *_, ops in _TARGETS) + 1)
-    report.chart("bar", x="server", y="req/s", series="op", title="requests per second",
-                 where=lambda row: not str(row["server"]).startswith("in-process"))
-    report.chart("bar", x="server", y="p99 ms", series="op", title="p99 latency",
-                 where=lambda row: not str(row["server"]).startswith("in-process"))
-    results: dict[tuple[str, str], WrkResult] = {}
-    keys: dict[str, str] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        lua = Path(tmp) / "write.lua"
-        lua.write_text(WRITE_LUA)
-        for label, key, module, extra, ops in _TARGETS:
-            keys[label] = key
-            env = {**(_redis_env() if extra.get("STORE") == "redis" else {}), **extra, "LOG_LEVEL": "warning"}
-            with report.step(f"{label}: starting"), replicas(1, env, logs / key, module=module) as (server,):
-                seeded = httpx.post(f"{server.url}/books", json=BOOK)
-                seeded.raise_for_status()
-                read_url = f"{server.url}{seeded.headers.get('Location', '/books/' + '0' * 32)}"
-                if "read" in ops:
-                    with report.step(f"{label}: reads"):
-                        results[label, "read"] = wrk(read_url, seconds, connections)
-                if "write" in ops:
-                    with report.step(f"{label}: writes"):
-                        results[label, "write"] = wrk(f"{server.url}/books", seconds, connections, lua)
-    with report.step("in-process: the app's own time per read"):
-        costs = asgi_cost(rounds=3 if quick else 5, requests=2000 if quick else 10000)
-    for (label, op), res in results.items():
-        report.add(label, op, res.rps, res.p50_ms, res.p99_ms, res.bad,
-                   ratio(res.rps, results["bare Starlette", op].rps))
-    for label, micros in costs.items():
-        name = f"in-process, {label}" if label == "bare Starlette" else f"in-process, memory: {label}"
-        report.add(name, "read", f"{micros:.1f} us", "", "", "", ratio(costs["bare Starlette"], micros))
-    report.note("reads: GET /books/{id} of one book; writes: POST /books (create). The load generator "
-                "shares the 2 cores with the server, so the absolute figures are a floor. 'before': the "
-                "read through FastAPI's dependency injection with its native telemetry on. In-process "
-                "rows: microseconds of the app alone per read (ASGI called directly, interleaved, best of "
-                "rounds); their last column is bare's time over theirs.")
+def _metrics(results: dict[tuple[str, str], WrkResult], keys: dict[str, str],
+             costs: dict[str, float]) -> dict[str, object]:
+    """The bench's JSON line: the in-process times, then each wrk cell, with ratios to its baselines."""
     metrics: dict[str, object] = {}
     for label, micros in costs.items():
-        key = "bare" if label == "bare Starlette" else label.replace(",", "").replace(" ", "_")
+        key = {"bare Starlette": "bare", "bare Starlette, Redis": "bare_redis"}.get(
+            label, label.replace(",", "").replace(" ", "_"))
         metrics[f"asgi_{key}_read_us"] = round(micros, 1)
         if key != "bare":
             metrics[f"asgi_{key}_read_vs_bare"] = ratio(costs["bare Starlette"], micros)
+    if "Redis store" in costs:
+        metrics["asgi_Redis_store_read_vs_bare_redis"] = ratio(costs["bare Starlette, Redis"],
+                                                               costs["Redis store"])
     for (label, op), res in results.items():
         key = keys[label]
         metrics[f"{key}_{op}_rps"] = round(res.rps, 1)
@@ -266,7 +257,77 @@ def bench(quick: bool) -> None:
         metrics[f"{key}_{op}_failed"] = res.bad
         if key != "bare":
             metrics[f"{key}_{op}_vs_bare"] = ratio(res.rps, results["bare Starlette", op].rps)
-    report.finish(metrics)
+        if key.startswith("redis"):
+            metrics[f"{key}_{op}_vs_bare_redis"] = ratio(res.rps, results["bare Starlette, Redis", op].rps)
+    return metrics
+
+
+def bench(quick: bool) -> None:
+    seconds, connections = (3, 16) if quick else (10, 64)
+    logs = state_dir() / "ex03" / "bench"
+    report = BenchReport("ex03", f"ex03 under wrk: {seconds}s per cell, {connections} connections, "
+                         "1 uvicorn process (uvloop + httptools)",
+                         ["server", "op", "req/s", "p50 ms", "p99 ms", "failed", "req/s vs bare",
+                          "vs bare, same store"])
+    rounds = 1 if quick else 2
+    cells = [(label, op) for label, *_, ops in _TARGETS for op in ops]
+    # all servers up at once, then every cell once per round (best kept), then the in-process measurement
+    report.progress(1 + rounds * len(cells) + 1)
+    report.chart("bar", x="server", y="req/s", series="op", title="requests per second",
+                 where=lambda row: not str(row["server"]).startswith("in-process"))
+    report.chart("bar", x="server", y="p99 ms", series="op", title="p99 latency",
+                 where=lambda row: not str(row["server"]).startswith("in-process"))
+    results: dict[tuple[str, str], WrkResult] = {}
+    keys: dict[str, str] = {}
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as servers:
+        lua = Path(tmp) / "write.lua"
+        lua.write_text(WRITE_LUA)
+        urls: dict[tuple[str, str], str] = {}
+        with report.step(f"starting {len(_TARGETS)} servers"):
+            started = []
+            for label, key, module, extra, _ops in _TARGETS:
+                keys[label] = key
+                env = {**(_redis_env() if extra.get("STORE") == "redis" else {}), **extra,
+                       "LOG_LEVEL": "warning"}
+                started.append((label, servers.enter_context(replicas(1, env, logs / key, module=module))[0]))
+            for label, server in started:
+                seeded = httpx.post(f"{server.url}/books", json=BOOK)
+                seeded.raise_for_status()
+                urls[label, "read"] = f"{server.url}{seeded.headers.get('Location', '/books/' + '0' * 32)}"
+                urls[label, "write"] = f"{server.url}/books"
+        # Interleaved rounds, best of each cell: the machine's load drifts over minutes, and cells run
+        # back to back would compare one server's quiet moment with another's busy one.
+        for round_number in range(1, rounds + 1):
+            for label, op in cells:
+                with report.step(f"{label}: {op}s (round {round_number}/{rounds})"):
+                    measured = wrk(urls[label, op], seconds, connections, lua if op == "write" else None)
+                if (label, op) not in results or measured.rps > results[label, op].rps:
+                    results[label, op] = measured
+    with report.step("in-process: the app's own time per read"):
+        costs = asgi_cost(rounds=3 if quick else 5, requests=2000 if quick else 10000,
+                          redis_url=_redis_env()["REDIS_URL"])
+    def same_store(label: str) -> str:
+        return "bare Starlette, Redis" if "Redis" in label else "bare Starlette"
+
+    for (label, op), res in results.items():
+        report.add(label, op, res.rps, res.p50_ms, res.p99_ms, res.bad,
+                   ratio(res.rps, results["bare Starlette", op].rps),
+                   ratio(res.rps, results[same_store(label), op].rps))
+    for label, micros in costs.items():
+        name = (f"in-process, {label}" if label.startswith("bare") or "Redis" in label
+                else f"in-process, memory: {label}")
+        same = costs["bare Starlette, Redis"] if "Redis" in label else costs["bare Starlette"]
+        report.add(name, "read", f"{micros:.1f} us", "", "", "", ratio(costs["bare Starlette"], micros),
+                   ratio(same, micros))
+    report.note("'bare Starlette, Redis': the same HMGET (read) or HSET (write) through the same redis-py "
+                "client and pool, by hand; the last column compares each API row with the bare server on "
+                "its own store. "
+                "reads: GET /books/{id} of one book; writes: POST /books (create). The load generator "
+                "shares the 2 cores with the server, so the absolute figures are a floor. 'before': the "
+                "read through FastAPI's dependency injection with its native telemetry on. In-process "
+                "rows: microseconds of the app alone per read (ASGI called directly, interleaved, best of "
+                "rounds; Redis ones with 16 reads at once); their ratios are bare's time over theirs.")
+    report.finish(_metrics(results, keys, costs))
 
 
 EXERCISE = Exercise(id="ex03", title=CATALOG["ex03"], services=("redis",), run=run, bench=bench)
