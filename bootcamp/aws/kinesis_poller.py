@@ -1,10 +1,11 @@
 """A local Lambda event source mapping for Kinesis: what AWS runs between a stream and a function.
 
 On AWS the mapping, not the function, owns the reading: it polls each shard, hands the function one
-batch per shard at a time in sequence-number order, and moves its checkpoint only when the batch is
-done. That is where at-least-once delivery comes from, so the course reproduces it instead of calling
-the handler in a loop. Its settings come from the SAM template (`Events: {Type: Kinesis, Properties}`)
-with AWS's defaults for what the template leaves out:
+batch per shard at a time (per slot of a shard with a ParallelizationFactor) in sequence-number
+order, and moves its checkpoint only when the batch is done. That is where at-least-once delivery
+comes from, so the course reproduces it instead of calling the handler in a loop. Its settings come
+from the SAM template (`Events: {Type: Kinesis, Properties}`) with AWS's defaults for what the
+template leaves out:
 
 - `BatchSize` (100) records at most per invocation; `MaximumBatchingWindowInSeconds` (0) keeps
   reading up to that long to fill a batch before invoking.
@@ -33,10 +34,23 @@ with AWS's defaults for what the template leaves out:
 - After a reshard a child shard is read only once its parent (and adjacent parent, for a merge) has
   been read to its end, so per-key order holds across a reshard (tested with SplitShard; a merge's
   child waits for both parents by the same rule, untested).
+- `ParallelizationFactor` N > 1 (up to 10) gives each shard N concurrent slots, as on AWS: each record
+  goes to the slot `slot_of(partition key, N)` (an MD5 of the key; AWS's own hash is not documented,
+  only that one key always takes the same slot), each slot has its own in-order batches, bisection
+  and retry count, and up to N batches of one shard are in flight at once, each in its own thread
+  (a thread pool of N per shard). Order therefore holds per partition key, not per shard. The
+  checkpoint stays one sequence number per shard (the file format is the factor 1 one): it moves
+  to the end of the run of records, in shard order, that every slot has finished, so the lowest
+  unfinished sequence number across slots bounds it and a restart re-delivers every record past
+  it (those another slot had finished too: at-least-once). Only the caller's thread reads the
+  stream and writes checkpoints; the slots' threads only call the function. With factor 1 none of
+  this runs: one batch per shard at a time, exactly as before. With N > 1 `invoke` must be safe to
+  call from N threads at once; `LambdaEmulator.invoke` is, but it serialises the calls (one Runtime
+  Interface Emulator takes one invocation at a time), so real concurrency needs one emulator per
+  slot behind the callable. `MaximumBatchingWindowInSeconds` applies to the shard's reads, not per
+  slot; reading stops while the slots hold N x `BatchSize` records not yet done.
 
-Not reproduced: `ParallelizationFactor` > 1 is read and kept, but every shard is still processed by
-one in-order batch at a time (the factor 1 behaviour, which keeps the stricter per-shard order, not
-only the per-key order AWS promises), and tumbling windows and filter criteria are not implemented.
+Not reproduced: tumbling windows and filter criteria.
 """
 
 from __future__ import annotations
@@ -238,7 +252,7 @@ class KinesisPoller:
     `invoke` is any callable taking the Lambda event: a plain function in tests, or
     `LambdaEmulator.invoke` to run the packaged function. It fails a batch by raising (a
     FunctionError, a timeout) and, with ReportBatchItemFailures, reports records by returning
-    `batchItemFailures`.
+    `batchItemFailures`. With a ParallelizationFactor > 1 it is called from one thread per slot.
     """
 
     def __init__(self, client: Any, stream_name: str, settings: MappingSettings, invoke: Invoke,
