@@ -1,10 +1,11 @@
 """A local Lambda event source mapping for Kinesis: what AWS runs between a stream and a function.
 
 On AWS the mapping, not the function, owns the reading: it polls each shard, hands the function one
-batch per shard at a time in sequence-number order, and moves its checkpoint only when the batch is
-done. That is where at-least-once delivery comes from, so the course reproduces it instead of calling
-the handler in a loop. Its settings come from the SAM template (`Events: {Type: Kinesis, Properties}`)
-with AWS's defaults for what the template leaves out:
+batch per shard at a time (per slot of a shard with a ParallelizationFactor) in sequence-number
+order, and moves its checkpoint only when the batch is done. That is where at-least-once delivery
+comes from, so the course reproduces it instead of calling the handler in a loop. Its settings come
+from the SAM template (`Events: {Type: Kinesis, Properties}`) with AWS's defaults for what the
+template leaves out:
 
 - `BatchSize` (100) records at most per invocation; `MaximumBatchingWindowInSeconds` (0) keeps
   reading up to that long to fill a batch before invoking.
@@ -33,21 +34,37 @@ with AWS's defaults for what the template leaves out:
 - After a reshard a child shard is read only once its parent (and adjacent parent, for a merge) has
   been read to its end, so per-key order holds across a reshard (tested with SplitShard; a merge's
   child waits for both parents by the same rule, untested).
+- `ParallelizationFactor` N > 1 (up to 10) gives each shard N concurrent slots, as on AWS: each record
+  goes to the slot `slot_of(partition key, N)` (an MD5 of the key; AWS's own hash is not documented,
+  only that one key always takes the same slot), each slot has its own in-order batches, bisection
+  and retry count, and up to N batches of one shard are in flight at once, each in its own thread
+  (a thread pool of N per shard). Order therefore holds per partition key, not per shard. The
+  checkpoint stays one sequence number per shard (the file format is the factor 1 one): it moves
+  to the end of the run of records, in shard order, that every slot has finished, so the lowest
+  unfinished sequence number across slots bounds it and a restart re-delivers every record past
+  it (those another slot had finished too: at-least-once). Only the caller's thread reads the
+  stream and writes checkpoints; the slots' threads only call the function. With factor 1 none of
+  this runs: one batch per shard at a time, exactly as before. With N > 1 `invoke` must be safe to
+  call from N threads at once; `LambdaEmulator.invoke` is, but it serialises the calls (one Runtime
+  Interface Emulator takes one invocation at a time), so real concurrency needs one emulator per
+  slot behind the callable. `MaximumBatchingWindowInSeconds` applies to the shard's reads, not per
+  slot; reading stops while the slots hold N x `BatchSize` records not yet done.
 
-Not reproduced: `ParallelizationFactor` > 1 is read and kept, but every shard is still processed by
-one in-order batch at a time (the factor 1 behaviour, which keeps the stricter per-shard order, not
-only the per-key order AWS promises), and tumbling windows and filter criteria are not implemented.
+Not reproduced: tumbling windows and filter criteria.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import json
 import os
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -180,14 +197,43 @@ def atomic_write_json(path: Path, value: object) -> None:
     os.replace(temporary, path)
 
 
+def slot_of(partition_key: str, factor: int) -> int:
+    """The concurrent batch ("slot") of a shard that records with `partition_key` go to.
+
+    AWS routes by a hash of the partition key so that one key always lands in the same slot; the
+    hash it uses is not documented, so this uses the one Kinesis itself maps keys to shards with
+    (MD5 as a 128-bit integer). Only the rule matters: same key, same slot, so order per key holds.
+    """
+    return int(hashlib.md5(partition_key.encode()).hexdigest(), 16) % factor  # noqa: S324 (not security)
+
+
 @dataclass
-class _Shard:
-    shard_id: str
-    iterator: str | None = None
+class _Lane:
+    """Records delivered in order, one batch at a time: a whole shard (factor 1) or one slot of it."""
+
     buffer: list[dict[str, Any]] = field(default_factory=list)
-    closed_and_drained: bool = False  # the shard's iterator ran out: nothing more will come
     limit: int = 0  # the size of the next batch (smaller while bisecting)
     attempts: int = 0  # failed invocations of the current first record
+
+
+@dataclass
+class _Slot(_Lane):
+    future: Future[Any] | None = None  # the batch in flight, if any
+    batch: list[dict[str, Any]] = field(default_factory=list)  # its records
+
+
+@dataclass
+class _Shard(_Lane):
+    shard_id: str = ""
+    iterator: str | None = None
+    closed_and_drained: bool = False  # the shard's iterator ran out: nothing more will come
+    # With ParallelizationFactor > 1 only (the shard's own buffer then holds records read and not
+    # yet routed to a slot):
+    slots: list[_Slot] = field(default_factory=list)
+    pending: deque[str] = field(default_factory=deque)  # read, not yet under the checkpoint, in order
+    done: set[str] = field(default_factory=set)  # of `pending`, those some slot finished
+    last_read: str | None = None  # where to re-read from after an expired iterator
+    pool: ThreadPoolExecutor | None = None  # one thread per slot
 
 
 @dataclass
@@ -206,7 +252,7 @@ class KinesisPoller:
     `invoke` is any callable taking the Lambda event: a plain function in tests, or
     `LambdaEmulator.invoke` to run the packaged function. It fails a batch by raising (a
     FunctionError, a timeout) and, with ReportBatchItemFailures, reports records by returning
-    `batchItemFailures`.
+    `batchItemFailures`. With a ParallelizationFactor > 1 it is called from one thread per slot.
     """
 
     def __init__(self, client: Any, stream_name: str, settings: MappingSettings, invoke: Invoke,
@@ -276,12 +322,14 @@ class KinesisPoller:
             self._parents[shard_id] = tuple(parents)
             if any(p in known and p not in self._finished for p in parents):
                 continue
-            state = self._shards.setdefault(shard_id, _Shard(shard_id, limit=self.settings.batch_size))
+            state = self._shards.setdefault(
+                shard_id, _Shard(shard_id=shard_id, limit=self.settings.batch_size))
             eligible.append(state)
         return eligible
 
     def _iterator(self, shard: _Shard) -> str:
-        checkpoint = self._checkpoints.get(shard.shard_id)
+        # With slots, records past the checkpoint may already sit in a slot: re-read after those.
+        checkpoint = shard.last_read or self._checkpoints.get(shard.shard_id)
         kwargs: dict[str, Any] = {"StreamName": self.stream_name, "ShardId": shard.shard_id}
         if checkpoint is not None:
             kwargs.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", StartingSequenceNumber=checkpoint)
@@ -353,29 +401,49 @@ class KinesisPoller:
             return ""  # AWS treats an invalid report as the failure of the whole batch
         return min(identifiers, key=int)  # type: ignore[arg-type]
 
-    def _advance(self, shard: _Shard, done: list[dict[str, Any]]) -> None:
-        if done:
-            self._checkpoints[shard.shard_id] = done[-1]["SequenceNumber"]
-            del shard.buffer[:len(done)]
-            self._save_checkpoints()
-        shard.attempts = 0
+    def _advance(self, shard: _Shard, lane: _Lane, done: list[dict[str, Any]]) -> None:
+        """`done` (the head of `lane`) is finished: move the shard's checkpoint as far as that allows.
 
-    def _give_up(self, shard: _Shard, batch: list[dict[str, Any]], condition: str) -> None:
+        For a whole shard that is the last record done. For a slot it is the end of the run of
+        finished records at the head of the shard's `pending`: the checkpoint never passes a record
+        another slot has not finished (the lowest unfinished sequence number across slots bounds it).
+        """
+        lane.attempts = 0
+        if not done:
+            return
+        del lane.buffer[:len(done)]
+        if lane is shard:
+            self._checkpoints[shard.shard_id] = done[-1]["SequenceNumber"]
+        else:
+            shard.done.update(record["SequenceNumber"] for record in done)
+            moved: str | None = None
+            while shard.pending and shard.pending[0] in shard.done:
+                moved = shard.pending.popleft()
+                shard.done.discard(moved)
+            if moved is None:
+                return
+            self._checkpoints[shard.shard_id] = moved
+        self._save_checkpoints()
+
+    def _give_up(self, shard: _Shard, lane: _Lane, batch: list[dict[str, Any]], condition: str) -> None:
         self.stats.skipped += len(batch)
         if self.on_failure is not None:
-            self.on_failure(self.failure_record(shard.shard_id, batch, condition))
-        self._advance(shard, batch)
-        shard.limit = self.settings.batch_size
+            self.on_failure(self.failure_record(shard.shard_id, batch, condition, attempts=lane.attempts))
+        self._advance(shard, lane, batch)
+        lane.limit = self.settings.batch_size
 
-    def failure_record(self, shard_id: str, batch: list[dict[str, Any]], condition: str) -> dict[str, Any]:
+    def failure_record(self, shard_id: str, batch: list[dict[str, Any]], condition: str,
+                       attempts: int | None = None) -> dict[str, Any]:
         """What AWS sends an on-failure destination for a Kinesis batch it gave up on."""
         def iso(moment: datetime) -> str:
             return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
+        if attempts is None:
+            attempts = self._attempts_of(shard_id)
         return {
             "requestContext": {"requestId": str(uuid.uuid4()), "functionArn": self.function_arn,
                                "condition": condition,
-                               "approximateInvokeCount": 1 + self._attempts_of(shard_id)},
+                               "approximateInvokeCount": 1 + attempts},
             "responseContext": {"statusCode": 200, "executedVersion": "$LATEST",
                                 "functionError": "Unhandled"},
             "version": "1.0",
@@ -395,25 +463,35 @@ class KinesisPoller:
         shard = self._shards.get(shard_id)
         return shard.attempts if shard else 0
 
-    def _expire(self, shard: _Shard) -> None:
+    def _expire(self, shard: _Shard, lane: _Lane) -> None:
         if self.settings.maximum_record_age_s < 0:
             return
         now = datetime.now(UTC)
         old = 0
-        for record in shard.buffer:
+        for record in lane.buffer:
             age = (now - record["ApproximateArrivalTimestamp"]).total_seconds()
             if age <= self.settings.maximum_record_age_s:
                 break
             old += 1
         if old:
-            self._give_up(shard, shard.buffer[:old], "RecordAgeExceeded")
+            self._give_up(shard, lane, lane.buffer[:old], "RecordAgeExceeded")
 
     def _deliver(self, shard: _Shard) -> None:
-        """Invoke the function once with the shard's next batch and act on the outcome."""
+        """Invoke the function once with the shard's next batch and act on the outcome (factor 1)."""
         batch = shard.buffer[:shard.limit]
         self.stats.invocations += 1
+        event = self.event(shard.shard_id, batch)
+        self._settle(shard, shard, batch, lambda: self.invoke(event))
+
+    def _settle(self, shard: _Shard, lane: _Lane, batch: list[dict[str, Any]],
+                outcome: Callable[[], Any]) -> None:
+        """Act on the outcome of invoking the function with `batch`, the head of `lane`.
+
+        `outcome()` returns the function's result or raises its failure: the call itself (factor 1)
+        or the result of a slot's future (factor > 1), so both take exactly the same decisions.
+        """
         try:
-            result = self.invoke(self.event(shard.shard_id, batch))
+            result = outcome()
         except NotImplementedError:
             raise  # a learner's stub is not a failed batch to retry until the records expire: stop
         except Exception:  # any failure of the function (an error, a timeout) fails the batch, as on AWS
@@ -422,25 +500,30 @@ class KinesisPoller:
             lowest = self._lowest_failure(result, batch)
         if lowest is None:
             self.stats.delivered += len(batch)
-            self._advance(shard, batch)
-            shard.limit = self.settings.batch_size
+            self._advance(shard, lane, batch)
+            lane.limit = self.settings.batch_size
             return
         self.stats.failed_invocations += 1
         if lowest:
             done = [r for r in batch if int(r["SequenceNumber"]) < int(lowest)]
             self.stats.delivered += len(done)
             if done:
-                self._advance(shard, done)  # progress: the retry budget starts again
+                self._advance(shard, lane, done)  # progress: the retry budget starts again
                 return
-        shard.attempts += 1
+        lane.attempts += 1
         retries = self.settings.maximum_retry_attempts
-        if retries >= 0 and shard.attempts > retries:
-            self._give_up(shard, batch, "RetryAttemptsExhausted")
+        if retries >= 0 and lane.attempts > retries:
+            self._give_up(shard, lane, batch, "RetryAttemptsExhausted")
         elif self.settings.bisect_batch_on_function_error and len(batch) > 1:
-            shard.limit = max(1, len(batch) // 2)
+            lane.limit = max(1, len(batch) // 2)
 
     def run_once(self) -> int:
-        """One round: at most one batch per eligible shard. The number of invocations made."""
+        """One round: at most one batch per eligible shard (per slot with a factor > 1).
+
+        The number of invocations started.
+        """
+        if self.settings.parallelization_factor > 1:
+            return self._run_parallel()
         invocations = self.stats.invocations
         for shard in self._eligible_shards():
             try:
@@ -448,13 +531,70 @@ class KinesisPoller:
             except self.client.exceptions.ExpiredIteratorException:
                 shard.iterator, shard.buffer = None, []
                 continue
-            self._expire(shard)
+            self._expire(shard, shard)
             if shard.buffer:
                 self._deliver(shard)
             elif shard.closed_and_drained:
                 self._finished.add(shard.shard_id)
                 self._save_checkpoints()
         return self.stats.invocations - invocations
+
+    # -- ParallelizationFactor > 1 ---------------------------------------------------------------
+    def _run_parallel(self, wait_s: float = 0.05) -> int:
+        """A round with concurrent slots: settle finished batches, read, route, start free slots.
+
+        Only this (the caller's) thread reads the stream and touches the checkpoints; the slots'
+        threads only call the function, so no state is shared with them but the futures.
+        """
+        factor = self.settings.parallelization_factor
+        started = 0
+        for shard in self._eligible_shards():
+            if not shard.slots:
+                shard.slots = [_Slot(limit=self.settings.batch_size) for _ in range(factor)]
+                shard.pool = ThreadPoolExecutor(factor, thread_name_prefix=f"slot-{shard.shard_id}")
+            self._settle_finished(shard)
+            routed = sum(len(slot.buffer) for slot in shard.slots)
+            if not shard.closed_and_drained and routed < factor * self.settings.batch_size:
+                try:
+                    self._fill(shard)
+                except self.client.exceptions.ExpiredIteratorException:
+                    shard.iterator, shard.buffer = None, []  # re-read after `last_read`
+                self._route(shard)
+            for slot in shard.slots:
+                if slot.future is None:
+                    self._expire(shard, slot)
+                    if slot.buffer:
+                        slot.batch = slot.buffer[:slot.limit]
+                        self.stats.invocations += 1
+                        started += 1
+                        assert shard.pool is not None
+                        slot.future = shard.pool.submit(self.invoke, self.event(shard.shard_id, slot.batch))
+            if shard.closed_and_drained and all(not s.buffer and s.future is None for s in shard.slots):
+                self._finished.add(shard.shard_id)
+                self._save_checkpoints()
+                if shard.pool is not None:
+                    shard.pool.shutdown(wait=False)
+        in_flight = [slot.future for shard in self._shards.values() for slot in shard.slots
+                     if slot.future is not None]
+        if in_flight:
+            wait(in_flight, timeout=wait_s, return_when=FIRST_COMPLETED)
+            for shard in self._shards.values():
+                self._settle_finished(shard)
+        return started
+
+    def _route(self, shard: _Shard) -> None:
+        """Move the records just read to their slots, by partition key, remembering their order."""
+        for record in shard.buffer:
+            shard.pending.append(record["SequenceNumber"])
+            shard.slots[slot_of(record["PartitionKey"], len(shard.slots))].buffer.append(record)
+            shard.last_read = record["SequenceNumber"]
+        shard.buffer = []
+
+    def _settle_finished(self, shard: _Shard) -> None:
+        for slot in shard.slots:
+            if slot.future is not None and slot.future.done():
+                future, slot.future = slot.future, None
+                self._settle(shard, slot, slot.batch, future.result)
 
     def run_until(self, done: Callable[[], bool], timeout_s: float = 60.0, idle_s: float = 0.05) -> None:
         """Poll until `done()` is true; BootcampError after `timeout_s`."""
@@ -467,5 +607,9 @@ class KinesisPoller:
                 time.sleep(idle_s)
 
     def close(self) -> None:
+        """Save the checkpoints and let the slots' threads go (a batch in flight is not waited for)."""
+        for shard in self._shards.values():
+            if shard.pool is not None:
+                shard.pool.shutdown(wait=False, cancel_futures=True)
         with contextlib.suppress(OSError):
             self._save_checkpoints()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import textwrap
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,7 +18,13 @@ from typing import Any
 import boto3
 import pytest
 
-from bootcamp.aws.kinesis_poller import Event, KinesisPoller, MappingSettings, settings_from_template
+from bootcamp.aws.kinesis_poller import (
+    Event,
+    KinesisPoller,
+    MappingSettings,
+    settings_from_template,
+    slot_of,
+)
 from bootcamp.errors import BootcampError
 
 POISON = b"poison"
@@ -242,3 +249,129 @@ def test_children_are_read_only_after_their_parent(kinesis: Any, stream: str, tm
     assert [data for _, data in order] == before + after, "one key keeps its order across the split"
     assert {shard for shard, _ in order[:3]} == {parent["ShardId"]}
     assert parent["ShardId"] not in {shard for shard, _ in order[3:]}
+
+
+# -- ParallelizationFactor > 1 -------------------------------------------------------------------
+def two_keys_in_two_slots(factor: int = 2) -> tuple[str, str]:
+    keys = [f"key-{i}" for i in range(50)]
+    first = next(k for k in keys if slot_of(k, factor) == 0)
+    second = next(k for k in keys if slot_of(k, factor) == 1)
+    return first, second
+
+
+class BlocksOneKey:
+    """A function that holds the first batch of partition key `blocked` until `release` is set.
+
+    Its other batches, of any key, return at once; every record seen is kept per key, in call order.
+    """
+
+    def __init__(self, blocked: str) -> None:
+        self.blocked = blocked
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.seen: dict[str, list[bytes]] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, event: Event) -> None:
+        keys = {r["kinesis"]["partitionKey"] for r in event["Records"]}
+        assert len(keys) == 1 or self.blocked not in keys, "two keys of different slots in one batch"
+        if self.blocked in keys and not self.started.is_set():
+            self.started.set()
+            assert self.release.wait(30), "the test never released the blocked batch"
+        with self.lock:
+            for record in event["Records"]:
+                key = record["kinesis"]["partitionKey"]
+                self.seen.setdefault(key, []).append(base64.b64decode(record["kinesis"]["data"]))
+
+
+def put_interleaved(kinesis: Any, stream: str, first: str, second: str, count: int) -> list[str]:
+    """second-0, first-0, second-1, first-1, ...: the two keys alternate, the second key first."""
+    records = []
+    for i in range(count):
+        records += [{"Data": f"{second}-{i}".encode(), "PartitionKey": second},
+                    {"Data": f"{first}-{i}".encode(), "PartitionKey": first}]
+    response = kinesis.put_records(StreamName=stream, Records=records)
+    assert response["FailedRecordCount"] == 0
+    return [r["SequenceNumber"] for r in response["Records"]]
+
+
+def blocked_until_the_other_key_is_done(kinesis: Any, stream: str, checkpoints: Path,
+                                        settings: MappingSettings) -> tuple[
+                                            KinesisPoller, BlocksOneKey, str, str, list[str]]:
+    """Run a factor-2 poller until key `second` is all delivered while `first`'s batch is held."""
+    first, second = two_keys_in_two_slots()
+    sequence_numbers = put_interleaved(kinesis, stream, first, second, 3)
+    function = BlocksOneKey(blocked=first)
+    poller = KinesisPoller(kinesis, stream, settings, function, checkpoints)
+    poller.run_until(lambda: poller.stats.delivered == 3, timeout_s=30)
+    assert function.started.is_set(), "the first key's batch was never invoked"
+    assert not function.release.is_set()
+    assert function.seen == {second: [f"{second}-{i}".encode() for i in range(3)]}, \
+        "the other key's batches of the same shard went on while the first key's batch was held"
+    return poller, function, first, second, sequence_numbers
+
+
+def test_parallelization_factor_runs_keys_concurrently_and_checkpoints_below_the_slowest(
+        kinesis: Any, stream: str, tmp_path: Path) -> None:
+    settings = MappingSettings(batch_size=2, parallelization_factor=2)
+    poller, function, first, _, sequence_numbers = blocked_until_the_other_key_is_done(
+        kinesis, stream, tmp_path / "cp.json", settings)
+    shard = "shardId-000000000000"
+    # the stream holds second-0, first-0, second-1, ...: first-0 is unfinished, so nothing past it
+    assert poller.checkpoint(shard) == sequence_numbers[0], \
+        "the shard's checkpoint passed a record that a slot has not finished"
+    assert json.loads((tmp_path / "cp.json").read_text())["checkpoints"] == {shard: sequence_numbers[0]}
+
+    function.release.set()
+    poller.run_until(lambda: poller.stats.delivered == 6, timeout_s=30)
+    poller.close()
+    assert function.seen[first] == [f"{first}-{i}".encode() for i in range(3)], "order per key"
+    assert poller.checkpoint(shard) == sequence_numbers[-1]
+    assert poller.stats.invocations >= 3
+
+
+def test_parallel_slots_killed_mid_way_lose_nothing(kinesis: Any, stream: str, tmp_path: Path) -> None:
+    checkpoints = tmp_path / "cp.json"
+    settings = MappingSettings(batch_size=2, parallelization_factor=2)
+    poller, function, first, second, sequence_numbers = blocked_until_the_other_key_is_done(
+        kinesis, stream, checkpoints, settings)
+    poller.close()  # the process dies here: its held batch never completes as far as it knows
+    function.release.set()
+    assert json.loads(checkpoints.read_text())["checkpoints"] == {"shardId-000000000000": sequence_numbers[0]}
+
+    seen: dict[str, list[bytes]] = {}
+    lock = threading.Lock()
+
+    def records(event: Event) -> None:
+        with lock:
+            for record in event["Records"]:
+                seen.setdefault(record["kinesis"]["partitionKey"], []).append(
+                    base64.b64decode(record["kinesis"]["data"]))
+
+    second_poller = KinesisPoller(kinesis, stream, settings, records, checkpoints)
+    second_poller.run_until(lambda: second_poller.stats.delivered == 5, timeout_s=30)
+    second_poller.close()
+    assert seen == {first: [f"{first}-{i}".encode() for i in range(3)],
+                    second: [f"{second}-{i}".encode() for i in (1, 2)]}, \
+        "everything after the checkpoint again, in order per key (at-least-once: second-1, -2 twice)"
+
+
+def test_parallel_slots_report_failures_and_retry_each_on_its_own(
+        kinesis: Any, stream: str, tmp_path: Path) -> None:
+    first, second = two_keys_in_two_slots()
+    put(kinesis, stream, [b"a", POISON, b"b"], key=first)
+    put(kinesis, stream, [b"x", b"y", b"z"], key=second)
+    recorder = Recorder(report_failures=True)
+    failures: list[dict[str, Any]] = []
+    settings = MappingSettings(batch_size=10, report_batch_item_failures=True, maximum_retry_attempts=1,
+                               parallelization_factor=2)
+    poller = KinesisPoller(kinesis, stream, settings, recorder, tmp_path / "cp.json",
+                           on_failure=failures.append)
+    poller.run_until(lambda: poller.stats.delivered + poller.stats.skipped == 6, timeout_s=30)
+    poller.close()
+    assert [b"x", b"y", b"z"] in recorder.batches, "the other slot's batch is whole and untouched"
+    poisoned = [batch for batch in recorder.batches if POISON in batch]
+    assert poisoned == [[b"a", POISON, b"b"], [POISON, b"b"], [POISON, b"b"]], \
+        "the failing slot resumes at its lowest failure and retries on its own"
+    assert [f["KinesisBatchInfo"]["batchSize"] for f in failures] == [2]
+    assert poller.stats.skipped == 2

@@ -157,7 +157,8 @@ def bench(quick: bool) -> None:
         for name in (output, dead):
             client.delete_stream(StreamName=name, EnforceConsumerDeletion=True)
     report.note("calls: Lambda invocations for the function, GetRecords+PutRecords rounds for the loop")
-    report.note("ParallelizationFactor is not swept: the local mapping processes a shard one batch at a time")
+    report.note("ParallelizationFactor is not swept: one Runtime Interface Emulator takes one "
+                "invocation at a time, so the poller's slots would queue behind it")
     largest = max(sizes)
     report.finish({
         **{f"function_batch_{s}_per_s": rows[f"function {s}"].per_s for s in sizes},
