@@ -28,7 +28,8 @@ def test_start_is_idempotent_and_stop_kills_the_process_group(isolated: KafkaSer
 
     assert isolated.start() == endpoint, "a running service is reused"
     assert isolated.status().pid == status.pid
-    assert isolated.client_env() == {"KAFKA_BOOTSTRAP_SERVERS": endpoint}
+    assert isolated.client_env() == {"KAFKA_BOOTSTRAP_SERVERS": endpoint,
+                                     "KAFKA_SASL_BOOTSTRAP_SERVERS": isolated.sasl_endpoint()}
 
     assert isolated.stop() is True
     assert not pid_alive(status.pid)
