@@ -1,9 +1,13 @@
 """`bootcamp bench ex04`: orders per second and put-to-output latency through the packaged function,
-beside a plain boto3 get/put loop moving the same orders in the same run, with the batch size swept.
+beside a plain boto3 get/put loop moving the same orders in the same run, with the batch size and the
+ParallelizationFactor swept.
 
 Each row: a fresh one-shard input stream; a producer thread puts the orders (PutRecords, 50 a call)
 while the consumer runs: the event source mapping invoking the function under the emulator, or the
-baseline loop (GetRecords, the same `enrich` in process, PutRecords). Latency is the output record's
+baseline loop (GetRecords, the same `enrich` in process, PutRecords). With a ParallelizationFactor of
+N the mapping runs up to N batches of the shard at once, so N emulators run the function: one
+Runtime Interface Emulator takes one invocation at a time, as one Lambda execution environment does,
+and Lambda starts an environment per concurrent batch. Latency is the output record's
 ApproximateArrivalTimestamp minus its source record's (both stamped by the same server), so it
 includes the wait behind earlier records; throughput is orders over first input to last output.
 """
@@ -11,6 +15,7 @@ includes the wait behind earlier records; throughput is orders over first input 
 from __future__ import annotations
 
 import json
+import queue
 import threading
 import time
 import uuid
@@ -70,12 +75,30 @@ def _measure(client: Any, stream: str, output: str, run: str) -> tuple[float, fl
     return len(latencies) / elapsed, percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000
 
 
-def through_function(client: Any, function: LambdaEmulator, output: str, count: int, batch_size: int,
-                     home: Path) -> Row:
+class Environments:
+    """Several emulators of one function, each taking one invocation at a time: what Lambda does when
+    the mapping has several batches in flight (an execution environment per concurrent invocation)."""
+
+    def __init__(self, functions: list[LambdaEmulator]) -> None:
+        self._free: queue.Queue[LambdaEmulator] = queue.Queue()
+        for function in functions:
+            self._free.put(function)
+
+    def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+        function = self._free.get()
+        try:
+            return function.invoke(event)
+        finally:
+            self._free.put(function)
+
+
+def through_function(client: Any, function: LambdaEmulator | Environments, output: str, count: int,
+                     batch_size: int, home: Path, factor: int = 1) -> Row:
     run = uuid.uuid4().hex[:8]
     stream = streams.create_stream(client, f"ex04-bench-{run}")
     entries = [entry(o) for o in orders(count, run=run)]
-    settings = mapping_settings(batch_size=batch_size, maximum_batching_window_s=0)
+    settings = mapping_settings(batch_size=batch_size, maximum_batching_window_s=0,
+                                parallelization_factor=factor)
     poller = KinesisPoller(client, stream, settings, function.invoke, home / f"checkpoints-{run}.json")
     errors: list[BaseException] = []
     producer = threading.Thread(target=_produce, args=(client, stream, entries, errors))
@@ -128,44 +151,62 @@ def baseline(client: Any, output: str, count: int, batch_size: int) -> Row:
 
 def bench(quick: bool) -> None:
     count, sizes = (200, (25, 100)) if quick else (2000, (10, 100, 500))
+    factors = (2,) if quick else (2, 4)
+    small = min(sizes)
     report = BenchReport("ex04", f"ex04: {count} orders, one shard, through the function vs a plain loop",
-                         ["what", "batch size", "orders/s", "p50 ms", "p99 ms", "calls"])
-    report.progress(2 + 2 * len(sizes))
-    report.chart("bar", x=["what", "batch size"], y="orders/s", title="orders/s, put to output")
-    report.chart("bar", x=["what", "batch size"], y=["p50 ms", "p99 ms"], title="latency, put to output")
+                         ["what", "batch size", "factor", "orders/s", "p50 ms", "p99 ms", "calls"])
+    report.progress(2 + 2 * len(sizes) + len(factors))
+    report.chart("bar", x=["what", "batch size", "factor"], y="orders/s", title="orders/s, put to output")
+    report.chart("bar", x=["what", "batch size", "factor"], y=["p50 ms", "p99 ms"],
+                 title="latency, put to output")
     client = boto3.client("kinesis")
     home = service_dir("ex04")
     output = streams.create_stream(client, f"ex04-bench-out-{uuid.uuid4().hex[:6]}")
     dead = streams.create_stream(client, f"ex04-bench-dlq-{uuid.uuid4().hex[:6]}")
-    with report.step("build the package and start the function under the emulator"):
+    functions: list[LambdaEmulator] = []
+    with report.step(f"build the package and start the function under {max(factors)} emulators"):
         package = build_package("solution", home / "bench", zipped=False)
-        function = start_function(package, "solution",
-                                  function_env(client.meta.endpoint_url, output, dead), name="ex04-bench")
+        env = function_env(client.meta.endpoint_url, output, dead)
+        for n in range(max(factors)):
+            functions.append(start_function(package, "solution", env, name=f"ex04-bench-{n}"))
+    function = functions[0]
     rows: dict[str, Row] = {}
     try:
-        with report.step("warm the function (its cold start is not measured)"):
-            through_function(client, function, output, 5, 5, home)
+        with report.step("warm the functions (their cold starts are not measured)"):
+            for each in functions:
+                through_function(client, each, output, 5, 5, home)
         for size in sizes:
             with report.step(f"function, BatchSize {size}"):
                 rows[f"function {size}"] = row = through_function(client, function, output, count, size, home)
-            report.add("mapping + function", size, row.per_s, row.p50_ms, row.p99_ms, row.invocations)
+            report.add("mapping + function", size, 1, row.per_s, row.p50_ms, row.p99_ms, row.invocations)
             with report.step(f"baseline loop, Limit {size}"):
                 rows[f"baseline {size}"] = base = baseline(client, output, count, size)
-            report.add("plain get/put loop", size, base.per_s, base.p50_ms, base.p99_ms, base.invocations)
+            report.add("plain get/put loop", size, "-", base.per_s, base.p50_ms, base.p99_ms,
+                       base.invocations)
+        for factor in factors:
+            with report.step(f"function, BatchSize {small}, ParallelizationFactor {factor}"):
+                rows[f"factor {factor}"] = row = through_function(
+                    client, Environments(functions[:factor]), output, count, small, home, factor=factor)
+            report.add("mapping + function", small, factor, row.per_s, row.p50_ms, row.p99_ms,
+                       row.invocations)
     finally:
-        function.stop()
+        for each in functions:
+            each.stop()
         for name in (output, dead):
             client.delete_stream(StreamName=name, EnforceConsumerDeletion=True)
     report.note("calls: Lambda invocations for the function, GetRecords+PutRecords rounds for the loop")
-    report.note("ParallelizationFactor is not swept: one Runtime Interface Emulator takes one "
-                "invocation at a time, so the poller's slots would queue behind it")
+    report.note(f"factor: ParallelizationFactor, with that many emulators (one invocation each at a time); "
+                f"its rows use BatchSize {small}")
     largest = max(sizes)
     report.finish({
         **{f"function_batch_{s}_per_s": rows[f"function {s}"].per_s for s in sizes},
         **{f"baseline_batch_{s}_per_s": rows[f"baseline {s}"].per_s for s in sizes},
         **{f"function_batch_{s}_p99_ms": rows[f"function {s}"].p99_ms for s in sizes},
+        **{f"function_batch_{small}_factor_{f}_per_s": rows[f"factor {f}"].per_s for f in factors},
+        **{f"factor_{f}_vs_1_batch_{small}": ratio(rows[f"factor {f}"].per_s, rows[f"function {small}"].per_s)
+           for f in factors},
         f"function_vs_baseline_batch_{largest}": ratio(rows[f"function {largest}"].per_s,
                                                        rows[f"baseline {largest}"].per_s),
-        f"batch_{largest}_vs_{min(sizes)}": ratio(rows[f"function {largest}"].per_s,
-                                                  rows[f"function {min(sizes)}"].per_s),
+        f"batch_{largest}_vs_{small}": ratio(rows[f"function {largest}"].per_s,
+                                             rows[f"function {small}"].per_s),
     })
