@@ -25,7 +25,7 @@ install() {  # from uv's cache when it holds them (no network), else from PyPI
 }
 install --offline 2>/dev/null || install
 ex=exercises/ex04_kinesis_lambda
-for path in exercises/__init__.py $ex/__init__.py $ex/config.py $ex/catalog.py $ex/products.csv \
+for path in exercises/__init__.py $ex/__init__.py $ex/config.py $ex/catalog.py $ex/runtime.py $ex/products.csv \
             $ex/generator.py "$ex/$impl"; do
   mkdir -p "$out/$(dirname "$path")"
   cp -r "$repo/$path" "$out/$path"

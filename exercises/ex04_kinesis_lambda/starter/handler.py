@@ -21,41 +21,22 @@ import base64  # noqa: F401  # yours to use
 import json  # noqa: F401  # yours to use
 from typing import Any
 
-import boto3
-from aws_lambda_powertools.utilities.batch import (  # noqa: F401  # yours to use
-    BatchProcessor,
-    EventType,
-    process_partial_response,
+from aws_lambda_powertools.utilities.batch import process_partial_response  # noqa: F401  # yours to use
+from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import (  # noqa: F401  # yours to use
+    KinesisStreamRecord,
 )
-from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
-from botocore.config import Config
 
 from exercises.ex04_kinesis_lambda.catalog import load_catalog  # noqa: F401  # yours to use
 from exercises.ex04_kinesis_lambda.config import FunctionSettings  # noqa: F401  # yours to use
+from exercises.ex04_kinesis_lambda.runtime import (  # noqa: F401  # yours to use
+    DeliveryFailed,
+    kinesis_client,
+    processor,
+    source_of,
+)
 
 from .enrich import BadRecord, enrich  # noqa: F401  # yours to use
 from .put_records import put_records  # noqa: F401  # yours to use
-
-processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
-_clients: dict[str, Any] = {}
-
-
-class DeliveryFailed(RuntimeError):
-    """The record's output could not be written: reported, so that the mapping delivers it again."""
-
-
-def kinesis_client() -> Any:
-    """One client per execution environment, created at the first invocation and kept warm."""
-    if "kinesis" not in _clients:
-        _clients["kinesis"] = boto3.client("kinesis", config=Config(retries={"mode": "standard",
-                                                                            "max_attempts": 3}))
-    return _clients["kinesis"]
-
-
-def source_of(record: KinesisStreamRecord) -> dict[str, str]:
-    """Where a record came from: its eventID is `shardId:sequenceNumber`, unique in the stream."""
-    return {"eventID": record.event_id, "shardId": record.event_id.split(":", 1)[0],
-            "sequenceNumber": record.kinesis.sequence_number}
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
