@@ -480,6 +480,7 @@ def write_offline(world: World, folder: Path) -> Path:
     github = folder / "github"
     github.mkdir(exist_ok=True)
     flat = {
+        "repos": world.repos,
         "commits": [c | {"repo": r} for r, cs in world.commits.items() for c in cs],
         "pulls": [p | {"repo": r} for r, ps in world.pulls.items() for p in ps],
         "reviews": [x | {"repo": r, "pr": n} for (r, n), xs in world.reviews.items() for x in xs],

@@ -37,8 +37,15 @@ Row = tuple[Any, ...]
 Sums = dict[str, tuple[int, int]]  # metric -> (total, count)
 
 
+def hundredths_of_hour(doubled_seconds: int, count: int) -> float:
+    """`doubled_seconds / 2 / count` seconds in hours, rounded half up to 2 decimals, in integers only:
+    floats would round 35.125 differently here (Python rounds an exact half to even) and in SQL."""
+    return ((100 * doubled_seconds + 3600 * count) // (7200 * count)) / 100
+
+
 def hours(total: int, count: int) -> float | None:
-    return round(total / count / 3600, 2) if count else None
+    """The mean of `count` durations adding up to `total` seconds, in hours (2 decimals)."""
+    return hundredths_of_hour(2 * total, count) if count else None
 
 
 def metric_cells(sums: Sums) -> list[Any]:
@@ -71,8 +78,8 @@ def median_hours(seconds: Sequence[int]) -> float | None:
     if not seconds:
         return None
     ordered, mid = sorted(seconds), len(seconds) // 2
-    value = ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
-    return round(value / 3600, 2)
+    doubled = 2 * ordered[mid] if len(ordered) % 2 else ordered[mid - 1] + ordered[mid]
+    return hundredths_of_hour(doubled, 1)
 
 
 def to_csv_line(row: Row) -> str:
