@@ -15,7 +15,6 @@ from typing import Any
 
 import duckdb
 
-from exercises.ex14_developer_productivity import tables
 from exercises.ex14_developer_productivity.records import METRICS, UNMAPPED_TEAM
 
 ACTIVITIES = """
@@ -87,7 +86,8 @@ CREATE TEMP TABLE sums AS
            sum(a.value)::BIGINT AS total, count(*)::BIGINT AS n
       FROM activities a LEFT JOIN people p USING (tool, identity) GROUP BY ALL;
 """
-PERIODS = {"week": "strftime(to_timestamp(a.at), '%G-W%V')", "day": "strftime(to_timestamp(a.at), '%Y-%m-%d')"}
+PERIODS = {"week": "strftime(to_timestamp(a.at), '%G-W%V')",
+           "day": "strftime(to_timestamp(a.at), '%Y-%m-%d')"}
 
 
 def _pivot() -> str:
@@ -114,7 +114,8 @@ def query(root: str | Path, grain: str = "week") -> dict[str, list[list[str]]]:
                             "GROUP BY period, person_id, name, team").fetchall()
         team = con.sql(f"SELECT period, team, count(DISTINCT person_id), {metrics} FROM sums "  # noqa: S608
                        "GROUP BY period, team").fetchall()
-        unmapped = con.sql("SELECT tool, identity, count(*) FROM activities LEFT JOIN people USING (tool, identity) "
+        unmapped = con.sql("SELECT tool, identity, count(*) FROM activities "
+                           "LEFT JOIN people USING (tool, identity) "
                            "WHERE person_id IS NULL GROUP BY ALL").fetchall()
         dora = con.sql(_DORA.format(root=root, period=PERIODS[grain].replace("a.at", "dt"))).fetchall()
     finally:
@@ -125,14 +126,19 @@ def query(root: str | Path, grain: str = "week") -> dict[str, list[list[str]]]:
 
 _DORA = """
 WITH deploys AS (SELECT repo, epoch(CAST(created_at AS TIMESTAMPTZ))::BIGINT AS dt
-              FROM read_json('{root}/github/deployments.json', format='array') WHERE environment = 'production'),
-owners AS (SELECT name AS repo, coalesce(list_filter(topics, lambda t: t LIKE 'team-%')[1][6:], '(none)') AS team
+              FROM read_json('{root}/github/deployments.json', format='array')
+             WHERE environment = 'production'),
+owners AS (SELECT name AS repo,
+                  coalesce(list_filter(topics, lambda t: t LIKE 'team-%')[1][6:], '(none)') AS team
              FROM read_json('{root}/github/repos.json', format='array')),
 leads AS (SELECT p.repo, (SELECT min(d.dt) FROM deploys d WHERE d.repo = p.repo AND d.dt >= p.merged) AS dt,
-                 p.first_commit FROM pulls p WHERE NOT p.bot AND p.merged IS NOT NULL AND p.first_commit IS NOT NULL),
-lead_rows AS (SELECT {period} AS period, o.team, dt - first_commit AS seconds FROM leads JOIN owners o USING (repo)
+                 p.first_commit FROM pulls p
+           WHERE NOT p.bot AND p.merged IS NOT NULL AND p.first_commit IS NOT NULL),
+lead_rows AS (SELECT {period} AS period, o.team, dt - first_commit AS seconds
+                FROM leads JOIN owners o USING (repo)
                WHERE dt IS NOT NULL),
-deploy_rows AS (SELECT {period} AS period, o.team, count(*) AS n FROM deploys JOIN owners o USING (repo) GROUP BY ALL)
+deploy_rows AS (SELECT {period} AS period, o.team, count(*) AS n
+                  FROM deploys JOIN owners o USING (repo) GROUP BY ALL)
 SELECT period, team, coalesce(d.n, 0), count(l.seconds), floor((200 * median(l.seconds) + 3600) / 7200) / 100
   FROM deploy_rows d FULL JOIN lead_rows l USING (period, team) GROUP BY period, team, d.n
 """
@@ -143,4 +149,31 @@ def _text(rows: list[tuple[Any, ...]]) -> list[list[str]]:
     return sorted([["" if c is None else str(c) for c in row] for row in rows])
 
 
-__all__ = ["query", "tables"]
+
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m ...baseline --size small`: generate, write the files, query; print the query's seconds
+    (writing the files is not timed: it stands for the export the pipeline does not need)."""
+    import argparse
+    import json
+    import tempfile
+    import time
+
+    from exercises.ex14_developer_productivity import generator
+
+    parser = argparse.ArgumentParser(description="ex14 baseline: the metrics in DuckDB SQL")
+    parser.add_argument("--size", choices=sorted(generator.SIZES), default="small")
+    parser.add_argument("--seed", type=int, default=14)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="ex14-duckdb-") as tmp:
+        root = generator.write_offline(generator.generate(args.seed, args.size), Path(tmp))
+        started = time.perf_counter()
+        result = query(root)
+        seconds = time.perf_counter() - started
+    rows = len(result["developer_metrics"])
+    print(json.dumps({"runner": "duckdb", "seconds": seconds, "developer_rows": rows}))
+
+
+if __name__ == "__main__":
+    main()

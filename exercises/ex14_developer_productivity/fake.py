@@ -15,8 +15,9 @@ It speaks what the pipeline's readers must cope with on the real services:
   `429` + `Retry-After` when rate limited.
 
 Faults are injected through `Control` (tests hold it; the app reads it on every request): a `Fault`
-matches a request by a substring of its path and query, and answers with `429` (+ `Retry-After`), a
-malformed JSON body, or `500`, for its first `times` matches. While a 429's `Retry-After` has not
+matches a request by a substring of its path and query, and answers with `429` (+ `Retry-After`), the
+real answer with its body cut in half (malformed JSON, headers intact), or `500`. While a 429's
+`Retry-After` has not
 elapsed every request of that API is answered 429 again, so a client that retries at once exhausts its
 attempts. Every request is recorded with its monotonic time and status.
 
@@ -75,6 +76,8 @@ class Control:
     requests: list[Recorded] = field(default_factory=list)
     limit: int = 1_000_000
     used: int = 0
+    jira_max_results: int = MAX_PER_PAGE
+    """The most issues Jira returns per page, whatever `maxResults` asked (Jira Cloud caps it too)."""
     blocked_until: dict[str, float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -84,6 +87,8 @@ class Control:
             self.requests.clear()
             self.blocked_until.clear()
             self.used = 0
+            self.limit = 1_000_000
+            self.jira_max_results = MAX_PER_PAGE
 
     def inject(self, *faults: Fault) -> None:
         with self.lock:
@@ -117,6 +122,7 @@ def create_app(world: World, control: Control) -> FastAPI:  # noqa: PLR0915 - on
         target, api = _target(request), _api(request.url.path)
         now = time.monotonic()
         response: Response | None = None
+        truncate = False
         with control.lock:
             if control.blocked_until.get(api, 0.0) > now:
                 wait = max(1, round(control.blocked_until[api] - now + 0.499))
@@ -128,12 +134,18 @@ def create_app(world: World, control: Control) -> FastAPI:  # noqa: PLR0915 - on
                             fault.skip -= 1
                             continue
                         fault.times -= 1
-                        response = _fault(api, fault)
+                        truncate = fault.kind == "malformed"
+                        response = None if truncate else _fault(api, fault)
                         if fault.kind == "rate_limit":
                             control.blocked_until[api] = now + fault.retry_after
                         break
         if response is None:
             response = await call_next(request)
+            if truncate:  # the real answer, headers (Link) and all, cut in the middle of its body
+                body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[union-attr]
+                headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+                response = Response(body[: max(1, len(body) // 2)], status_code=response.status_code,
+                                    headers=headers)
         with control.lock:
             control.requests.append(Recorded(now, api, target, response.status_code))
         return response
@@ -254,7 +266,7 @@ def create_app(world: World, control: Control) -> FastAPI:  # noqa: PLR0915 - on
             return JSONResponse(
                 {"errorMessages": ["startAt and maxResults must be >= 0"], "errors": {}}, status_code=400
             )
-        size = min(maxResults, MAX_PER_PAGE)
+        size = min(maxResults, control.jira_max_results)
         chosen = (
             world.jira_issues
             if "project" not in jql or jql.rsplit("=", maxsplit=1)[-1].strip() == "ENG"
@@ -345,8 +357,6 @@ def _rate_limited(api: str, wait: int) -> Response:
 def _fault(api: str, fault: Fault) -> Response:
     if fault.kind == "rate_limit":
         return _rate_limited(api, fault.retry_after)
-    if fault.kind == "malformed":
-        return Response(b'[{"sha": "truncated', media_type="application/json")  # cut mid-body
     return JSONResponse({"message": "Server Error"}, status_code=500)
 
 

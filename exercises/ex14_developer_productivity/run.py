@@ -66,6 +66,7 @@ def run_pipeline(
 ) -> Report:
     options = PipelineOptions(runner_options(runner, workers))
     started = time.perf_counter()
+    Path(output_dir).mkdir(parents=True, exist_ok=True)
     tables.prepare_database(db_path)
     pipeline = beam.Pipeline(options=options)
     graph.build(pipeline, sources, identities, output_dir, db_path, impl, grain)

@@ -157,13 +157,17 @@ def slack_messages(
     while True:
         try:
             page = client.conversations_history(channel=channel, limit=page_size, cursor=cursor or None)
-        except SlackApiError as exc:
+        except SlackApiError as exc:  # an error answer: {"ok": false, "error": ...}
             yield dead(
                 "slack",
                 f"conversations.history?channel={channel}&cursor={cursor}",
                 f"{exc.response.get('error', exc)}; the rest of the channel is unread",
                 str(exc.response.data)[:2000],
             )
+            return
+        except json.JSONDecodeError as exc:  # JSON cut short: slack_sdk lets the decoder's error through
+            yield dead("slack", f"conversations.history?channel={channel}&cursor={cursor}",
+                       f"malformed JSON: {exc}; the rest of the channel is unread", exc.doc)
             return
         yield from page["messages"]
         cursor = (page.get("response_metadata") or {}).get("next_cursor", "")
