@@ -96,7 +96,9 @@ def test_slack_rate_limit_waits_for_retry_after(impl: Implementation, api: Api,
     channel = world.slack_channels[0]["id"]
     client = impl.readers.slack_client(endpoints.slack, "xoxb-test")
     got = list(impl.readers.slack_messages(client, channel, page_size=9))
-    assert len(got) == len(world.slack_messages[channel])
+    assert len(got) == len(world.slack_messages[channel]), (
+        "the rate-limited page must be retried after Retry-After (RateLimitErrorRetryHandler), "
+        "not dead-lettered")
     _assert_waited(control, "slack", 1)
 
 
