@@ -222,11 +222,12 @@ def build(
     sources: Sources,
     identities: list[dict[str, str]],
     output_dir: str,
-    db_path: str,
+    db_path: str | None,
     impl: str,
     grain: str = "week",
 ) -> None:
-    """Add the whole graph (module doc) to `pipeline`; `identities` are the mapping table's rows."""
+    """Add the whole graph (module doc) to `pipeline`; `identities` are the mapping table's rows; no
+    database sink when `db_path` is None (on Dataflow, where a worker's local SQLite file is lost)."""
     parts = Impl.load(impl)
     m, ident = parts.metrics, parts.identity
     ep, dead = sources.endpoints, []

@@ -133,7 +133,7 @@ class UpsertRows(beam.DoFn):  # type: ignore[misc]
         self.rows = []
 
 
-def write_table(rows: beam.PCollection[Row], name: str, output_dir: str, db_path: str) -> None:
+def write_table(rows: beam.PCollection[Row], name: str, output_dir: str, db_path: str | None) -> None:
     columns, _ = TABLES[name]
     _ = (
         rows
@@ -147,7 +147,8 @@ def write_table(rows: beam.PCollection[Row], name: str, output_dir: str, db_path
             header=",".join(columns),
         )
     )
-    _ = rows | f"Write{name}Db" >> beam.ParDo(UpsertRows(db_path, name))
+    if db_path is not None:
+        _ = rows | f"Write{name}Db" >> beam.ParDo(UpsertRows(db_path, name))
 
 
 # -- reading back ------------------------------------------------------------------------------------------
