@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from exercises.ex14_developer_productivity.records import METRICS, UNMAPPED_TEAM
+from exercises.ex14_developer_productivity.names import METRICS, UNMAPPED_TEAM
 
 ACTIVITIES = """
 CREATE TEMP TABLE ids AS SELECT * FROM read_csv('{root}/identities.csv', all_varchar=true);
