@@ -40,6 +40,8 @@ def run(quick: bool) -> RunResult:
     impl = os.environ.get("BOOTCAMP_IMPL", "solution")
     world = generator.generate(settings.seed, "tiny" if quick else settings.size)
     console = Console()
+    if not console.is_terminal:  # piped: wide enough for the whole table rather than 80 columns
+        console = Console(width=120)
     with tempfile.TemporaryDirectory(prefix="ex14-run-") as tmp:
         report = runner.run_world(world, "direct", f"{tmp}/direct", impl, settings.grain, settings.workers)
         same = True
@@ -50,11 +52,11 @@ def run(quick: bool) -> RunResult:
         team = tables.read_csv(f"{tmp}/direct", "team_metrics")
         dora = {(r[0], r[1]): r for r in tables.read_csv(f"{tmp}/direct", "dora")}
     table = Table(title=f"ex14: per team and {settings.grain} ({report.runner}, {report.seconds:.1f} s)")
-    shown = ("period", "team", "developers", "commits", "prs_merged", "pr_cycle_time_h",
-             "review_turnaround_h",
-             "issues_resolved", "slack_messages")
-    for column in (*shown, "deploys", "lead_time_h"):
-        table.add_column(column)
+    shown = {"period": "period", "team": "team", "developers": "devs", "commits": "commits",
+             "prs_merged": "merged", "pr_cycle_time_h": "cycle h", "review_turnaround_h": "review h",
+             "issues_resolved": "issues", "slack_messages": "msgs"}
+    for header in (*shown.values(), "deploys", "lead h"):
+        table.add_column(header, no_wrap=True)
     for row in team:
         cells = dict(zip(tables.TEAM_COLUMNS, row, strict=True))
         d = dora.get((row[0], row[1]))
