@@ -47,7 +47,7 @@ def seasonal_decompose(values: NDArray[np.float64], period: int
     deseasonalised values (values - seasonal), which has no cycle left to bend it at the series'
     edges, where the window is clipped. One pass of the idea of STL's inner loop, with medians.
     """
-    first_trend = rolling_median(values, period)
+    first_trend = _rolling_median(values, period)
     detrended = values - first_trend
     phases = np.arange(len(values)) % period
     spread = max(1, period // 48)  # neighbouring phases pooled: a median of few cycles is noisy
@@ -56,11 +56,11 @@ def seasonal_decompose(values: NDArray[np.float64], period: int
 
     by_phase = np.array([np.median(detrended[near(p)]) for p in range(period)])
     seasonal = by_phase[phases]
-    trend = rolling_median(values - seasonal, period)
+    trend = _rolling_median(values - seasonal, period)
     return trend, seasonal, values - trend - seasonal
 
 
-def rolling_median(values: NDArray[np.float64], window: int) -> NDArray[np.float64]:
+def _rolling_median(values: NDArray[np.float64], window: int) -> NDArray[np.float64]:
     """The median of the `window` values centred on each one (clipped at the series' edges)."""
     n = len(values)
     half = window // 2
