@@ -6,7 +6,8 @@ Configuration, from the environment (the local service exports INFLUXDB_URL):
   InfluxDB Cloud.
 - `INFLUXDB_DATABASE` (default `ex10`): the 1.x database; on Cloud, the database name of the DBRP
   mapping to the bucket.
-- `INFLUXDB_TOKEN`: an API token. Set, every request carries `Authorization: Token ...` (the
+- `INFLUXDB_TOKEN`: an API token, read from the environment when the client is made (so it is never
+  part of a pickled pipeline). Set, every request carries `Authorization: Token ...` (the
   v1-compatibility API of InfluxDB 2.x and Cloud accepts it) and the database is not created (on
   Cloud the bucket and its mapping are made once, by the deploy step).
 - `INFLUXDB_USERNAME` / `INFLUXDB_PASSWORD`: 1.x authentication, when enabled.
@@ -73,7 +74,8 @@ class InfluxSettings:
 def client_for(settings: InfluxSettings) -> InfluxDBClient:
     parsed = urlparse(settings.url)
     secure = parsed.scheme == "https"
-    headers = {"Authorization": f"Token {settings.token}"} if settings.token else None
+    token = settings.token or os.environ.get("INFLUXDB_TOKEN")
+    headers = {"Authorization": f"Token {token}"} if token else None
     return InfluxDBClient(host=parsed.hostname or "127.0.0.1", port=parsed.port or (443 if secure else 8086),
                           username=settings.username or "", password=settings.password or "",
                           database=settings.database, ssl=secure, verify_ssl=secure,
@@ -91,7 +93,7 @@ class AnomalySink:
 
     def ensure_database(self) -> None:
         """CREATE DATABASE (idempotent in 1.x); not on Cloud, where the bucket exists already."""
-        if not self.settings.token:
+        if not (self.settings.token or os.environ.get("INFLUXDB_TOKEN")):
             self._retrying()(self.client.create_database, self.settings.database)
 
     def _retrying(self) -> Retrying:

@@ -22,13 +22,14 @@ import importlib
 import json
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import apache_beam as beam
 import numpy as np
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -67,7 +68,8 @@ def detector(name: str, impl: str) -> Any:
 class PipelineSettings:
     keyspace: str
     influx: InfluxSettings
-    out_dir: Path
+    out_dir: str | Path
+    """Where the dead letters and failed points go: a local folder or a gs:// prefix."""
     detectors: tuple[str, ...] = ("shesd",)
     splits: int = 8
     period: int = PER_DAY
@@ -179,8 +181,7 @@ class WriteBatch(beam.DoFn):  # type: ignore[misc]
 
     def setup(self) -> None:
         apply_worker_env(self.pipeline_settings)
-        token = os.environ.get("INFLUXDB_TOKEN") or self.settings.token
-        self.sink = AnomalySink(replace(self.settings, token=token))
+        self.sink = AnomalySink(self.settings)  # the token, if any, from the worker's environment
 
     def process(self, batch: Sequence[dict[str, Any]]) -> Iterator[Any]:
         try:
@@ -210,11 +211,11 @@ def build(pipeline: beam.Pipeline, settings: PipelineSettings, ranges: Sequence[
                | "Spread" >> beam.Reshuffle()
                | "ReadRange" >> beam.ParDo(ReadRange(settings, impl))
                | "Validate" >> beam.ParDo(mapping.ValidateRow()).with_outputs(mapping.DEAD, main="good"))
-    dead_path = settings.out_dir / "dead_letters"
+    dead_path = _join(settings.out_dir, "dead_letters")
     (checked[mapping.DEAD]
      | "CountDead" >> beam.Map(_count, "dead_letters")
      | "DeadJson" >> beam.Map(_jsonl)
-     | "WriteDead" >> beam.io.WriteToText(str(dead_path), file_name_suffix=".jsonl", num_shards=1,
+     | "WriteDead" >> beam.io.WriteToText(dead_path, file_name_suffix=".jsonl", num_shards=1,
                                           shard_name_template=""))
     written = (checked["good"]
                | "CountGood" >> beam.Map(_count, "readings")
@@ -227,7 +228,7 @@ def build(pipeline: beam.Pipeline, settings: PipelineSettings, ranges: Sequence[
                | "Write" >> beam.ParDo(WriteBatch(settings.influx, settings)).with_outputs(FAILED, main="ok"))
     (written[FAILED]
      | "FailedJson" >> beam.Map(_jsonl)
-     | "WriteFailed" >> beam.io.WriteToText(str(settings.out_dir / "failed_points"),
+     | "WriteFailed" >> beam.io.WriteToText(_join(settings.out_dir, "failed_points"),
                                             file_name_suffix=".jsonl", num_shards=1, shard_name_template=""))
 
 
@@ -244,7 +245,8 @@ def run(settings: PipelineSettings, argv: Sequence[str] = ("--runner=FnApiRunner
     token_ranges = impl_module(impl, "token_ranges")
     if ranges is None:
         ranges = token_ranges.split_ring(ring_tokens(settings.contact_points), settings.splits)
-    settings.out_dir.mkdir(parents=True, exist_ok=True)
+    if "://" not in str(settings.out_dir):
+        Path(settings.out_dir).mkdir(parents=True, exist_ok=True)
     AnomalySink(settings.influx).ensure_database()
     pipeline = beam.Pipeline(options=PipelineOptions(list(argv)))
     build(pipeline, settings, ranges, impl)
@@ -254,14 +256,21 @@ def run(settings: PipelineSettings, argv: Sequence[str] = ("--runner=FnApiRunner
     for counter in result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))["counters"]:
         value = counter.committed if counter.committed is not None else counter.attempted
         counts[counter.key.metric.name] = counts.get(counter.key.metric.name, 0) + int(value or 0)
-    return Report(len(ranges), counts, _read_jsonl(settings.out_dir / "dead_letters.jsonl"),
-                  _read_jsonl(settings.out_dir / "failed_points.jsonl"))
+    return Report(len(ranges), counts, _read_jsonl(_join(settings.out_dir, "dead_letters.jsonl")),
+                  _read_jsonl(_join(settings.out_dir, "failed_points.jsonl")))
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
+def _join(folder: str | Path, name: str) -> str:
+    """`folder/name` for a local path or a gs:// prefix (Path would fold the '//')."""
+    return f"{str(folder).rstrip('/')}/{name}"
+
+
+def _read_jsonl(path: str) -> list[dict[str, Any]]:
+    if not FileSystems.exists(path):
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    with FileSystems.open(path) as handle:
+        text = handle.read().decode()
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def settings_from_env(out_dir: Path, **overrides: Any) -> PipelineSettings:
