@@ -8,6 +8,8 @@
 - `CASSANDRA_SSL_CA`: a CA certificate file; set, the driver speaks TLS and verifies the server
   (Aiven's project CA, Keyspaces' Starfield/Amazon root).
 - `CASSANDRA_SECURE_CONNECT_BUNDLE`: Astra DB's bundle zip (it carries the contact points and TLS).
+- `CASSANDRA_CONSISTENCY`: the default consistency level (`LOCAL_ONE`, the driver's own default;
+  Amazon Keyspaces writes need `LOCAL_QUORUM`).
 
 The load-balancing policy is token-aware over DC-aware round robin: a statement whose routing key is
 known (a prepared statement bound with its partition key) goes straight to a replica of that
@@ -42,13 +44,15 @@ def parse_contact_points(raw: str) -> tuple[list[str], int]:
 def cluster_from_env(contact_points: str | None = None, *, connect_timeout: float = 10.0,
                      request_timeout: float = 30.0) -> Any:
     """A `cassandra.cluster.Cluster` for `contact_points` (default: `CASSANDRA_CONTACT_POINTS`)."""
+    from cassandra import ConsistencyLevel
     from cassandra.auth import PlainTextAuthProvider
     from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
     from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
 
     dc = os.environ.get("CASSANDRA_LOCAL_DC", LOCAL_DC)
+    consistency = ConsistencyLevel.name_to_value[os.environ.get("CASSANDRA_CONSISTENCY", "LOCAL_ONE")]
     profile = ExecutionProfile(load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy(local_dc=dc)),
-                               request_timeout=request_timeout)
+                               request_timeout=request_timeout, consistency_level=consistency)
     options: dict[str, Any] = {"execution_profiles": {EXEC_PROFILE_DEFAULT: profile},
                                "connect_timeout": connect_timeout, "protocol_version": 5}
     user, password = os.environ.get("CASSANDRA_USERNAME"), os.environ.get("CASSANDRA_PASSWORD")
