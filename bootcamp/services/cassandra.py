@@ -12,8 +12,9 @@ unless told otherwise), and a small heap: this is a laptop node for tests, not a
 `cassandra.yaml` is written here at each start: 127.0.0.1 for every address, the CQL native
 transport on the service's port (9042 when free), the internode storage port on another free port,
 data, commit log, saved caches, hints and CDC under `.bootcamp/cassandra/`, and what makes one node
-start in about half a minute instead of a minute or more: no wait for gossip to settle, a short ring
+start fast: no wait for gossip to settle, a short ring
 delay, no bootstrap, 4 tokens (the 5.0 default is 16; one node owns the whole ring either way).
+Measured here: ready in 17 s from empty data, 20-30 s on two busy cores; ~750 MB RSS.
 
 Ready means a CQL query answers (`SELECT release_version FROM system.local` through the Python
 driver), not that the port is open: the port opens before the node serves queries.
