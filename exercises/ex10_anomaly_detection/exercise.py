@@ -7,6 +7,7 @@ DirectRunner would first try to download Prism).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import time
@@ -66,7 +67,7 @@ def run(quick: bool) -> RunResult:
     for letter in report.dead_letters:
         console.print(f"  dead letter: {letter['reason']}: {letter['row']}")
     points = influx.count_points(settings_influx)
-    again = pipeline.run(settings.__class__(**{**settings.__dict__, "out_dir": out / "second"}), impl=_impl())
+    again = pipeline.run(dataclasses.replace(settings, out_dir=out / "second"), impl=_impl())
     points_again = influx.count_points(settings_influx)
     console.print(f"InfluxDB points after run 1: {points}, after run 2 (a re-run): {points_again}")
     truth = scoring.labelled_keys(series)

@@ -65,9 +65,7 @@ MISTAKES: list[Mistake] = [
         old='''    return reading.device_id''',
         new='''    return reading.location''',
         expect="detection must run per device",
-        tests=("tests/test_mapping.py::test_readings_are_grouped_per_device",
-               "tests/test_pipeline.py::test_reads_every_row_dead_letters_the_bad_and_writes_anomalies_per_"
-               "device"),
+        tests=("tests/test_mapping.py::test_readings_are_grouped_per_device",),
     ),
     Mistake(
         name="point-stamped-now",
@@ -77,8 +75,7 @@ MISTAKES: list[Mistake] = [
         old='''        "time": (anomaly.ts - EPOCH) // timedelta(milliseconds=1),''',
         new='''        "time": (datetime.now(UTC) - EPOCH) // timedelta(microseconds=1) // 1000,''',
         expect="not the reading's own timestamp",
-        tests=("tests/test_mapping.py::test_the_point_is_the_same_for_the_same_anomaly",
-               "tests/test_pipeline.py::test_a_rerun_overwrites_instead_of_adding_points"),
+        tests=("tests/test_mapping.py::test_the_point_is_the_same_for_the_same_anomaly",),
     ),
     Mistake(
         name="run-time-tag",
@@ -89,8 +86,7 @@ MISTAKES: list[Mistake] = [
         new='''"location": anomaly.location,
                  "run": datetime.now(UTC).isoformat()},''',
         expect="a re-run would add points",
-        tests=("tests/test_mapping.py::test_the_point_is_the_same_for_the_same_anomaly",
-               "tests/test_pipeline.py::test_a_rerun_overwrites_instead_of_adding_points"),
+        tests=("tests/test_mapping.py::test_the_point_is_the_same_for_the_same_anomaly",),
     ),
     Mistake(
         name="nan-dropped-silently",
@@ -102,8 +98,6 @@ MISTAKES: list[Mistake] = [
         new='''        elif not math.isfinite(row.value):
             return''',
         expect="never be dropped silently",
-        tests=("tests/test_mapping.py::test_bad_rows_go_to_the_dead_letter_output_with_their_reason",
-               "tests/test_pipeline.py::test_reads_every_row_dead_letters_the_bad_and_writes_anomalies_per_"
-               "device"),
+        tests=("tests/test_mapping.py::test_bad_rows_go_to_the_dead_letter_output_with_their_reason",),
     ),
 ]
