@@ -1,0 +1,1 @@
+"""Exercise 10: anomaly detection on time series read from Cassandra, written to InfluxDB."""

@@ -1,0 +1,1 @@
+"""Your implementation: fill in each function that raises NotImplementedError."""
