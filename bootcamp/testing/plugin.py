@@ -17,9 +17,10 @@
 - Under CI (`CI=true`) a skipped test fails: a missing part must be installed by the project, never
   quietly skipped.
 - Under pytest-xdist (`make test` runs `-n 2 --dist loadfile`: a file's tests stay on one worker, so
-  its module fixtures start once) the workers share the services: the first to need one starts it
-  (the start is locked), none stops it, and the controller stops at the end every service the run
-  started.
+  its module fixtures start once, except the per-exercise platform tests listed in
+  `bootcamp.testing.scheduling`, which go one by one) the workers share the services: the first to
+  need one starts it (the start is locked), none stops it, and the controller stops at the end every
+  service the run started.
 """
 
 from __future__ import annotations
@@ -361,6 +362,17 @@ _RUNNING_BEFORE = pytest.StashKey[set[str]]()
 def _owned_services() -> set[str]:
     """The services this project started and that run now under the state directory."""
     return {name for name, cls in all_services().items() if cls().status().pid is not None}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """`--dist loadfile` with the per-exercise platform tests spread one by one
+    (`bootcamp.testing.scheduling`); any other `--dist` is xdist's own."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from bootcamp.testing.scheduling import make_scheduler
+
+    return make_scheduler(config, log)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
