@@ -50,8 +50,8 @@ MISTAKES: list[Mistake] = [
         lesson="Enough rows is not enough: a level with 1,000 rows and 10 positives cannot learn the "
                "positive class either; the minimum applies to each class.",
         file="train.py",
-        old="    return n_rows < settings.min_rows or min(n_positive, n_rows - n_positive) < settings.min_class\n",
-        new="    return n_rows < settings.min_rows\n",
+        old=" or min(n_positive, n_rows - n_positive) < settings.min_class",
+        new="",
         expect="fewer positives than min_class must fall back",
         tests=("tests/test_train.py::test_needs_fallback_below_the_minimum_rows_or_class_count",),
     ),
