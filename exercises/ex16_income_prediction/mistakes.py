@@ -20,7 +20,7 @@ MISTAKES: list[Mistake] = [
         lesson="adult.data writes a missing value as `?`; kept, it becomes a category the one-hot encoder "
                "learns, and the rows that had no value silently count as a class of their own.",
         file="clean.py",
-        old='if value == MISSING or value == ""]',
+        old='if value in (MISSING, "")]',
         new='if value == ""]',
         expect="'?' kept as a category",
         tests=("tests/test_clean.py::test_question_mark_is_a_dead_letter_naming_the_fields",),

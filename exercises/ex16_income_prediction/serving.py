@@ -54,6 +54,14 @@ class PersonIn(BaseModel):
     native_country: str = Field(min_length=1)
 
 
+class Instances(BaseModel):
+    """The batch body Vertex AI and SageMaker clients send: `{"instances": [...]}`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    instances: list[PersonIn] = Field(min_length=1, max_length=10_000)
+
+
 class Prediction(BaseModel):
     education: str
     model: str
@@ -74,8 +82,13 @@ def create_app(uri: str, prefix: str = "ex16-income", alias: str = CHAMPION,
         return sorted(m.tags.get("entity", m.name) for m in found if m.name.startswith(prefix + "-"))
 
     @app.get("/health")
+    @app.get("/ping")          # SageMaker's health probe (Vertex AI: set healthRoute to either)
     def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.post("/invocations")  # SageMaker's route; Vertex AI: predictRoute=/invocations
+    def invocations(body: Instances) -> dict[str, list[Prediction]]:
+        return {"predictions": [predict(person) for person in body.instances]}
 
     @app.post("/predict")
     def predict(person: PersonIn) -> Prediction:

@@ -52,6 +52,11 @@ def test_predicts_with_the_levels_champion(service: str, trained: Trained, impl:
     assert data["model"] == name
     assert data["kind"] == "level"
     assert np.isclose(data["probability_over_50k"], model.predict_proba(matrix([person]))[0, 1])
+    batch = httpx.post(f"{service}/invocations", json={"instances": [body(person)] * 2}, timeout=30)
+    assert batch.status_code == 200, batch.text
+    answers = [p["probability_over_50k"] for p in batch.json()["predictions"]]
+    assert answers == [data["probability_over_50k"]] * 2
+    assert httpx.get(f"{service}/ping", timeout=10).status_code == 200
 
 
 def test_unknown_level_and_malformed_body_are_4xx_with_a_reason(service: str, impl: Any) -> None:
