@@ -36,7 +36,8 @@ def test_sagemaker_requests_validate_against_the_api_model() -> None:
 def test_vertex_routes_and_port_are_the_apps() -> None:
     spec = json.loads((DEPLOY / "vertex_model.json").read_text())["containerSpec"]
     app = create_app("http://127.0.0.1:1")  # routes only: no request is made
-    routes = {(method, route.path) for route in app.routes for method in getattr(route, "methods", ())}
+    routes = {(method, getattr(route, "path", "")) for route in app.routes
+              for method in getattr(route, "methods", ())}
     assert ("POST", spec["predictRoute"]) in routes
     assert ("GET", spec["healthRoute"]) in routes
     assert ("GET", "/ping") in routes
