@@ -91,7 +91,7 @@ MISTAKES: list[Mistake] = [
                "model to every client that follows the alias.",
         file="register.py",
         old='    champion = promote(client, name, registered, "auc")\n',
-        new='    client.set_registered_model_alias(name, CHAMPION, registered)\n    champion = True\n',
+        new='    client.set_registered_model_alias(name, "champion", registered)\n    champion = True\n',
         expect="a worse version must not take the champion alias",
         tests=("tests/test_registry.py::test_register_tags_the_entity_and_moves_aliases_by_auc",),
     ),
