@@ -88,7 +88,7 @@ def bench(quick: bool) -> None:
 
     root = state_dir() / "ex16" / "bench"
     shutil.rmtree(root, ignore_errors=True)
-    rows = 6000 if quick else 32_561
+    rows = 3000 if quick else 32_561
     settings = Settings(prefix="ex16-bench", register=False)
     report = BenchReport("ex16", "ex16: train + evaluate per education level, and batch inference",
                          ["what", "variant", "seconds", "rows/s", "vs baseline"])

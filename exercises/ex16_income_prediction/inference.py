@@ -13,6 +13,7 @@ change the models of that run (a batch job should score with one consistent set)
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,18 @@ from bootcamp.ml.registry import CHAMPION, entity_model_name, version_by_alias
 from exercises.ex16_income_prediction.census import Person, features
 
 RUNNER = ["--runner=FnApiRunner"]
+
+
+class _NoMemoryWarning(logging.Filter):
+    """Beam 2.77's `ml.inference.base` imports `resource` in the same `try` as its `model_manager`,
+    which imports torch; without torch it sets `resource = None` and logs "Resource module is not
+    available" on every batch. The memory figure it would log is not used here: drop that line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Resource module is not available" not in record.getMessage()
+
+
+logging.getLogger().addFilter(_NoMemoryWarning())
 
 
 def probability(model: Any, batch: Sequence[np.ndarray], inference_args: dict[str, Any] | None = None) -> Any:
