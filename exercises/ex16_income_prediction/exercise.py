@@ -31,25 +31,27 @@ def run(quick: bool) -> RunResult:
     from exercises.ex16_income_prediction import pipeline
     from exercises.ex16_income_prediction.census import Settings
 
-    console = Console()
+    console = Console(width=max(Console().width, 118))  # the table is 11 columns wide
     uri = tracking_uri()
     out = state_dir() / "ex16" / "run"
     shutil.rmtree(out, ignore_errors=True)
     with Stopwatch() as sw:
         report = pipeline.run(Settings(prefix=PREFIX), out, uri)
     table = Table(title=f"ex16: per education level, held-out adult.test (registry {uri})")
-    for col in ("level", "train rows", "served by", "test n", "AUC served", "AUC global", "AUC own",
+    for col in ("level", "train n", "served by", "test n", "AUC served", "AUC global", "AUC own",
                 "accuracy", "Brier", "version", "champion"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=True)
     for row in report.levels:
         rep, reg = row["report"], row["registered"] or {}
         own = rep["level_only"]["auc"] if rep["level_only"] else None
         table.add_row(row["level"], str(rep["n_train"]), rep["kind"], str(rep["served"]["n"]),
                       _fmt(rep["served"]["auc"]), _fmt(rep["global"]["auc"]), _fmt(own),
                       _fmt(rep["served"]["accuracy"]), _fmt(rep["served"]["brier"]),
-                      f"{reg.get('name', '')} v{reg.get('version', '')}",
+                      f"v{reg.get('version', '')}",
                       "yes" if reg.get("champion") else "no")
     console.print(table)
+    console.print(f"registered models: {PREFIX}-<level> (tags entity_type=education, entity=<level>), "
+                  "aliases challenger (newest) and champion (best AUC so far)")
     g = report.global_overall
     console.print(f"global model on all {g.get('n')} test rows: AUC {_fmt(g.get('auc'))}, accuracy "
                   f"{_fmt(g.get('accuracy'))}, Brier {_fmt(g.get('brier'))}; dead letters "
