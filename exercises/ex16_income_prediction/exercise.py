@@ -31,7 +31,7 @@ def run(quick: bool) -> RunResult:
     from exercises.ex16_income_prediction import pipeline
     from exercises.ex16_income_prediction.census import Settings
 
-    console = Console(width=max(Console().width, 118))  # the table is 11 columns wide
+    console = Console(width=max(Console().width, 132))  # the table is 11 columns wide
     uri = tracking_uri()
     out = state_dir() / "ex16" / "run"
     shutil.rmtree(out, ignore_errors=True)
