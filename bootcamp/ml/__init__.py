@@ -1,0 +1,1 @@
+"""Shared parts of the ML exercises: the Model Registry helpers."""
