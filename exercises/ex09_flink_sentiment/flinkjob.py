@@ -17,7 +17,7 @@ from bootcamp.errors import BootcampError
 from bootcamp.paths import REPO_ROOT
 from exercises.ex09_flink_sentiment.config import JobSettings
 
-FLINK_VENV = REPO_ROOT / ".parts" / "flink-venv"
+FLINK_VENV = parts.PARTS_DIR / "flink-venv"
 CONNECTOR_PART = "flink-kafka-connector"
 
 

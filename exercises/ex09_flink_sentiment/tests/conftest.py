@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,8 @@ from exercises.ex09_flink_sentiment.flinkjob import start_job, stop_job
 
 PHASE_ONE = 240
 LATE = 5
-SPLIT = 100
+A1 = 60
+A = 122
 DEADLINE_S = 150.0
 
 
@@ -111,10 +112,24 @@ def _await(condition: Any, process: Any, log_path: Path, what: str, deadline: fl
         reader.poll()
 
 
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
 @pytest.fixture(scope="session")
 def flink_run(
     impl_name: str, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[FlinkRun]:
+    """One job run in three phases on a one-partition topic (the watermark follows the topic's order).
+
+    A1: 60 tweets and the junk payloads; once a checkpoint has committed output, A2: tweets up to
+    index 121 and X (stamped 121 s), during which the fault fires (after a completed checkpoint) and
+    Flink restarts from it. Once all of A is committed and two more checkpoints have passed (so the
+    watermark, 116 s with the 5 s bound, has reached the window operator), B: Y (stamped 119.5 s: out
+    of order but inside the bound, so on time; with no bound its window has already fired and it is
+    late), the late tweets (stamped in the first window, which has fired), the rest, and a closing
+    tweet an hour later that fires every remaining window.
+    """
     run = uuid.uuid4().hex[:8]
     home = tmp_path_factory.mktemp("ex09-flink")
     settings = JobSettings(
@@ -129,27 +144,39 @@ def flink_run(
         checkpoint_dir=str(home / "checkpoints"),
         aggregates_dir=str(home / "aggregates"),
         fault_file=str(home / "fault"),
-        fault_after=SPLIT,
+        fault_after=A1 + len(generator.junk_payloads()),
     )
-    ensure_topics(settings.topics(), partitions=1)  # one partition: the watermark's order is the topic's
+    ensure_topics(settings.topics(), partitions=1)
     producer = Producer({"bootstrap.servers": kafka_bootstrap, "enable.idempotence": True})
     phase_one = generator.tweets(PHASE_ONE)
-    bad = [json.dumps(t) for t in phase_one if not is_valid(t)] + [
-        j.decode("utf-8", "replace") for j in generator.junk_payloads()
-    ]
-    payloads = [json.dumps(t).encode() for t in phase_one]
-    payloads[SPLIT:SPLIT] = generator.junk_payloads()
-    for payload in payloads[:SPLIT]:
-        producer.produce(settings.tweets_topic, payload)
-    assert producer.flush(30) == 0
+    rng = random.Random(1)
+    x = generator.tweet(rng, 1_800_000_000_000_000_001, generator.START + timedelta(seconds=121))
+    y = generator.tweet(
+        rng, 1_800_000_000_000_000_002, generator.START + timedelta(seconds=119, milliseconds=500)
+    )
+    closing = generator.tweet(rng, 1_800_000_000_000_000_003, generator.START + timedelta(hours=1))
+    late = generator.late_tweets(LATE, generator.START)
+    junk = generator.junk_payloads()
+    bad = [json.dumps(t) for t in phase_one if not is_valid(t)] + [j.decode("utf-8", "replace") for j in junk]
+    a1 = [json.dumps(t).encode() for t in phase_one[:A1]] + junk
+    a2 = [json.dumps(t).encode() for t in [*phase_one[A1:A], x]]
+    b = [json.dumps(t).encode() for t in [y, *late, *phase_one[A:], closing]]
+    valid_a = {t["id"] for t in [*phase_one[:A], x] if is_valid(t)}
+    valid_ids = valid_a | {t["id"] for t in [*phase_one, y, closing, *late] if is_valid(t)}
+
+    def send(payloads: list[bytes]) -> None:
+        for payload in payloads:
+            producer.produce(settings.tweets_topic, payload)
+        assert producer.flush(30) == 0
+
+    send(a1)
     Path(settings.fault_file).write_text("fail once\n")
     log_path = home / "job.log"
     process = start_job(settings, impl_name, log_path, {"EX09_BUNDLE_SIZE": "10"})
     reader = Reader(settings, run)
     deadline = time.monotonic() + DEADLINE_S
+    checkpoints = Path(settings.checkpoint_dir)
     try:
-        # The rest of phase one only once a checkpoint has committed output: the fault then fires
-        # on records that come after a completed checkpoint.
         _await(
             lambda: bool(reader.get(settings.scored_topic)),
             process,
@@ -158,54 +185,49 @@ def flink_run(
             deadline,
             reader,
         )
-        for payload in payloads[SPLIT:]:
-            producer.produce(settings.tweets_topic, payload)
-        assert producer.flush(30) == 0
+        send(a2)
         _await(
-            lambda: bool(reader.get(settings.aggregates_topic)),
+            lambda: (
+                {r["id"] for r in reader.get(settings.scored_topic)} >= valid_a
+                and not Path(settings.fault_file).exists()
+            ),
             process,
             log_path,
-            "the first window aggregate",
+            "every tweet of phase A, through the injected fault",
             deadline,
             reader,
         )
-        fired = min(a["window_start_ms"] for a in reader.get(settings.aggregates_topic))
-        behind = generator.START + timedelta(milliseconds=fired - int(generator.START.timestamp() * 1000))
-        late = generator.late_tweets(LATE, behind)
-        closing = generator.tweet(
-            random.Random(1), 1_800_000_000_000_000_000, generator.START + timedelta(hours=1)
+        target = latest_checkpoint(checkpoints) + 2
+        _await(
+            lambda: latest_checkpoint(checkpoints) >= target,
+            process,
+            log_path,
+            "two more checkpoints",
+            deadline,
+            reader,
         )
-        for tweet in [*late, closing]:
-            producer.produce(settings.tweets_topic, json.dumps(tweet).encode(), key=tweet["id"].encode())
-        assert producer.flush(30) == 0
-        valid_ids = {t["id"] for t in phase_one if is_valid(t)} | {t["id"] for t in late} | {closing["id"]}
+        send(b)
+        window = settings.window_s * 1000
+        closing_start = _ms(generator.START + timedelta(hours=1)) // window * window
+        windows = {
+            generator.parse_ms(t["created_at"]) // window * window for t in [*phase_one, x, y] if is_valid(t)
+        }
         bad_count = len(bad) + LATE
-        closing_start = (
-            (int(generator.START.timestamp() * 1000) + 3_600_000)
-            // (settings.window_s * 1000)
-            * settings.window_s
-            * 1000
-        )
 
         def complete() -> bool:
             scored = {r["id"] for r in reader.get(settings.scored_topic)}
             aggregated = {a["window_start_ms"] for a in reader.get(settings.aggregates_topic)}
-            phase_one_windows = {
-                generator.parse_ms(t["created_at"]) // (settings.window_s * 1000) * settings.window_s * 1000
-                for t in phase_one
-                if is_valid(t)
-            }
             return (
                 scored >= valid_ids
                 and len(reader.get(settings.dead_letter_topic)) >= bad_count
-                and aggregated >= phase_one_windows
+                and aggregated >= windows
             )
 
         _await(complete, process, log_path, "every scored tweet, dead letter and window", deadline, reader)
         # Two more checkpoints: anything a wrong sink wrote twice is committed and visible by then.
-        target = latest_checkpoint(Path(settings.checkpoint_dir)) + 2
+        target = latest_checkpoint(checkpoints) + 2
         _await(
-            lambda: latest_checkpoint(Path(settings.checkpoint_dir)) >= target,
+            lambda: latest_checkpoint(checkpoints) >= target,
             process,
             log_path,
             "two more checkpoints",
