@@ -70,3 +70,43 @@ def stop_job(process: subprocess.Popen[bytes]) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, 9)
     process.wait(30)
+
+
+def submit_job(settings: JobSettings, impl: str, log_path: Path, rest_url: str) -> subprocess.Popen[bytes]:
+    """The job submitted to a standalone cluster with `flink run` (attached: it returns when the job
+    ends). The client and the TaskManager's UDF workers both run the Flink environment's interpreter."""
+    from urllib.parse import urlparse
+
+    from bootcamp.services.flink import flink_home
+
+    home = flink_home()
+    if home is None:
+        raise BootcampError(
+            "PyFlink's distribution is missing (.parts/flink-venv)", hint="bash scripts/setup.sh"
+        )
+    where = urlparse(rest_url)
+    python = str(flink_python())
+    argv = [
+        str(home / "bin" / "flink"),
+        "run",
+        f"-Drest.address={where.hostname}",
+        f"-Drest.port={where.port}",
+        "-pyclientexec",
+        python,
+        "-pyexec",
+        python,
+        "-py",
+        str(REPO_ROOT / "exercises" / "ex09_flink_sentiment" / "job.py"),
+        "--impl",
+        impl,
+    ]
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            argv,
+            cwd=REPO_ROOT,
+            env={**job_env(settings), "FLINK_HOME": str(home)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )

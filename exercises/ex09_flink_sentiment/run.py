@@ -1,8 +1,13 @@
-"""`bootcamp run ex09`: generated tweets -> Kafka -> the Flink job (MiniCluster, bounded) -> results.
+"""`bootcamp run ex09`: generated tweets -> Kafka -> the Flink job (bounded) -> results.
 
-Tweets come from the local Twitter API v2 stand-in through the Tweepy producer when both are present
-(`producer.py`); otherwise straight from the generator. The job reads the backlog to its end offsets,
-fires every window, commits and stops; the run then reads what `read_committed` readers see.
+`--quick` (as `make run` does) runs the job on the MiniCluster in its own process; a full run starts
+the standalone cluster (`bootcamp up flink`: JobManager + TaskManager) and submits with `flink run`.
+
+Tweets come from the local Twitter API v2 stand-in (generated tweets), fetched with the Tweepy
+producer's recent search (pages, rate-limit back-off) into `tweets`; a few non-JSON payloads, which no
+API response can carry, are produced directly to show the dead-letter path. The job reads the backlog
+to its end offsets, fires every window, commits and stops; the run then reads what `read_committed`
+readers see.
 """
 
 from __future__ import annotations
@@ -19,7 +24,35 @@ from bootcamp.kafka.admin import ensure_topics
 from bootcamp.paths import state_dir
 from exercises.ex09_flink_sentiment import generator
 from exercises.ex09_flink_sentiment.config import JobSettings
-from exercises.ex09_flink_sentiment.flinkjob import start_job, stop_job
+from exercises.ex09_flink_sentiment.flinkjob import start_job, stop_job, submit_job
+
+
+def _fetch_from_the_api(count: int, bootstrap: str, topic: str) -> dict[str, int]:
+    """Serve `count` generated tweets on the stand-in and page through them with Tweepy into Kafka."""
+    import threading
+
+    import uvicorn
+
+    from bootcamp.services.base import free_port
+    from exercises.ex09_flink_sentiment import producer
+    from exercises.ex09_flink_sentiment.twitter_api import State, create_app
+
+    state = State(generator.tweets(count))
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(state), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        query = " OR ".join(f"#{tag}" for tag in generator.HASHTAGS)
+        api = producer.client("local-stand-in-token", f"http://127.0.0.1:{port}")
+        return producer.search_to_kafka(api, producer.KafkaOut(bootstrap, topic), query, count)
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 def run(quick: bool) -> RunResult:
@@ -42,17 +75,19 @@ def run(quick: bool) -> RunResult:
         aggregates_dir=str(home / "aggregates"),
     )
     ensure_topics(settings.topics(), partitions=1)
-    tweets = generator.tweets(300 if quick else 3000)
+    fetched = _fetch_from_the_api(300 if quick else 3000, bootstrap, settings.tweets_topic)
     producer = Producer({"bootstrap.servers": bootstrap})
-    for tweet in tweets:
-        producer.produce(
-            settings.tweets_topic, json.dumps(tweet).encode(), key=str(tweet.get("id", "")).encode()
-        )
     for junk in generator.junk_payloads():
         producer.produce(settings.tweets_topic, junk)
     producer.flush(30)
     started = time.monotonic()
-    process = start_job(settings, "solution", home / "job.log")
+    if quick:  # `make run`: the MiniCluster inside the job's own process
+        where = "the MiniCluster"
+        process = start_job(settings, "solution", home / "job.log")
+    else:  # the standalone cluster (the `flink` platform service), the job submitted with `flink run`
+        rest = get_service("flink").start()
+        where = f"the standalone cluster at {rest}"
+        process = submit_job(settings, "solution", home / "job.log", rest)
     code = process.wait(600)
     stop_job(process)
     if code != 0:
@@ -87,6 +122,12 @@ def run(quick: bool) -> RunResult:
     return RunResult(
         ok,
         f"{scored} tweets scored, {dead} dead letters, {counts[settings.aggregates_topic]} "
-        f"window aggregates in {time.monotonic() - started:.0f} s; top hashtags: {shown}",
-        {"scored": str(scored), "dead_letters": str(dead), "top": shown},
+        f"window aggregates on {where} in {time.monotonic() - started:.0f} s; top hashtags: {shown}",
+        {
+            "fetched": str(fetched["tweets"]),
+            "api_pages": str(fetched["pages"]),
+            "scored": str(scored),
+            "dead_letters": str(dead),
+            "top": shown,
+        },
     )
