@@ -30,7 +30,7 @@ PHASE_ONE = 240
 LATE = 5
 A1 = 60
 A = 122
-DEADLINE_S = 150.0
+DEADLINE_S = 130.0  # under the harnesses' 150 s per-test timeout: our message, not theirs
 
 
 @dataclass
@@ -212,19 +212,15 @@ def flink_run(
         windows = {
             generator.parse_ms(t["created_at"]) // window * window for t in [*phase_one, x, y] if is_valid(t)
         }
-        bad_count = len(bad) + LATE
 
         def complete() -> bool:
             scored = {r["id"] for r in reader.get(settings.scored_topic)}
             aggregated = {a["window_start_ms"] for a in reader.get(settings.aggregates_topic)}
-            return (
-                scored >= valid_ids
-                and len(reader.get(settings.dead_letter_topic)) >= bad_count
-                and aggregated >= windows
-            )
+            return scored >= valid_ids and aggregated >= windows
 
         _await(complete, process, log_path, "every scored tweet, dead letter and window", deadline, reader)
-        # Two more checkpoints: anything a wrong sink wrote twice is committed and visible by then.
+        # Two more checkpoints: dead letters (committed with the same checkpoints as the tweets around
+        # them), and anything a wrong sink wrote twice, are committed and visible by then.
         target = latest_checkpoint(checkpoints) + 2
         _await(
             lambda: latest_checkpoint(checkpoints) >= target,
