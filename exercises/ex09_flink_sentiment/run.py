@@ -3,11 +3,11 @@
 `--quick` (as `make run` does) runs the job on the MiniCluster in its own process; a full run starts
 the standalone cluster (`bootcamp up flink`: JobManager + TaskManager) and submits with `flink run`.
 
-Tweets come from the local Twitter API v2 stand-in (generated tweets), fetched with the Tweepy
-producer's recent search (pages, rate-limit back-off) into `tweets`; a few non-JSON payloads, which no
-API response can carry, are produced directly to show the dead-letter path. The job reads the backlog
-to its end offsets, fires every window, commits and stops; the run then reads what `read_committed`
-readers see.
+Tweets come from the local Twitter API v2 stand-in (generated tweets), taken from its filtered
+stream (one rule per hashtag) with the Tweepy producer into `tweets`; a few non-JSON payloads, which
+no API response can carry, are produced directly to show the dead-letter path. The job reads the
+backlog to its end offsets, fires every window, commits and stops; the run then reads what
+`read_committed` readers see.
 """
 
 from __future__ import annotations
@@ -28,14 +28,18 @@ from exercises.ex09_flink_sentiment.flinkjob import start_job, stop_job, submit_
 
 
 def _fetch_from_the_api(count: int, bootstrap: str, topic: str) -> dict[str, int]:
-    """Serve `count` generated tweets on the stand-in and page through them with Tweepy into Kafka."""
+    """Serve `count` generated tweets on the stand-in and take them from its filtered stream with Tweepy.
+
+    The stream, not recent search: search answers newest first, so a backfill by search reaches Kafka
+    in falling event-time order, and the watermark then makes nearly every tweet late.
+    """
     import threading
 
     import uvicorn
 
     from bootcamp.services.base import free_port
     from exercises.ex09_flink_sentiment import producer
-    from exercises.ex09_flink_sentiment.twitter_api import State, create_app
+    from exercises.ex09_flink_sentiment.twitter_api import State, create_app, matches
 
     state = State(generator.tweets(count))
     port = free_port()
@@ -47,9 +51,13 @@ def _fetch_from_the_api(count: int, bootstrap: str, topic: str) -> dict[str, int
     while not server.started:
         time.sleep(0.05)
     try:
-        query = " OR ".join(f"#{tag}" for tag in generator.HASHTAGS)
-        api = producer.client("local-stand-in-token", f"http://127.0.0.1:{port}")
-        return producer.search_to_kafka(api, producer.KafkaOut(bootstrap, topic), query, count)
+        rules = [f"#{tag}" for tag in generator.HASHTAGS]
+        expected = sum(1 for t in state.tweets if any(matches(t, rule) for rule in rules))
+        out = producer.KafkaOut(bootstrap, topic)
+        sent = producer.stream_to_kafka(
+            "local-stand-in-token", out, rules, expected, f"http://127.0.0.1:{port}"
+        )
+        return {"tweets": sent}
     finally:
         server.should_exit = True
         thread.join(10)

@@ -98,7 +98,8 @@ def _await(condition: Any, process: Any, log_path: Path, what: str, deadline: fl
             text = log_path.read_text(errors="replace")
             if "NotImplementedError" in text:
                 line = next(ln for ln in reversed(text.splitlines()) if "NotImplementedError" in ln)
-                raise NotImplementedError(line.strip())
+                start = line.find("not implemented yet")  # the report must start with it
+                raise NotImplementedError(line[start:] if start >= 0 else line.strip())
             error = next((ln for ln in text.splitlines() if ln.startswith("error: ")), None)
             raise AssertionError(
                 error or f"the Flink job exited with {code} while waiting for {what}:\n" + text[-3000:]
