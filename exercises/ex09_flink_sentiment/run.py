@@ -133,7 +133,6 @@ def run(quick: bool) -> RunResult:
         f"window aggregates on {where} in {time.monotonic() - started:.0f} s; top hashtags: {shown}",
         {
             "fetched": str(fetched["tweets"]),
-            "api_pages": str(fetched["pages"]),
             "scored": str(scored),
             "dead_letters": str(dead),
             "top": shown,
