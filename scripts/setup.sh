@@ -52,6 +52,19 @@ if [ "$(cat .venv/.bytecode-stamp 2>/dev/null)" != "$lock_sum" ]; then
   echo "$lock_sum" > .venv/.bytecode-stamp
 fi
 
+# 4b. Exercise 9's own environment: PyFlink pins Beam, pandas and pyarrow below the project's, so it
+# lives apart, exactly as its own lock file says (exercises/ex09_flink_sentiment/flink-env/uv.lock).
+flink_env=exercises/ex09_flink_sentiment/flink-env
+if [ -f "$flink_env/uv.lock" ]; then
+  flink_sum=$(cat "$flink_env/uv.lock" "$flink_env/pyproject.toml" | sha256sum | cut -c1-16)
+  if [ "$(cat .parts/flink-venv/.lock-stamp 2>/dev/null)" != "$flink_sum" ]; then
+    say "installing the Flink environment (.parts/flink-venv, from $flink_env/uv.lock)"
+    mkdir -p .parts
+    UV_PROJECT_ENVIRONMENT="$PWD/.parts/flink-venv" $UV sync --frozen --quiet --compile-bytecode --project "$flink_env"
+    echo "$flink_sum" > .parts/flink-venv/.lock-stamp
+  fi
+fi
+
 # 5. JVM artifacts and Go binaries (pinned in bootcamp/parts/parts.toml; cached in ~/.m2 and Go's module cache)
 .venv/bin/python -m bootcamp.parts install
 say "ready ($(.venv/bin/python --version), $($UV --version))"

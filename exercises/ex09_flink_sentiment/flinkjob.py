@@ -1,0 +1,112 @@
+"""Start Exercise 9's Flink job from the main environment, as a child under the Flink environment.
+
+The main environment never imports PyFlink (it pins Beam, pandas and pyarrow below the project's):
+`scripts/setup.sh` builds `.parts/flink-venv` from `flink-env/uv.lock`, and the job runs there with
+the MiniCluster, its Python workers started with the same interpreter (`python.executable`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+from pathlib import Path
+
+from bootcamp import parts
+from bootcamp.errors import BootcampError
+from bootcamp.paths import REPO_ROOT
+from exercises.ex09_flink_sentiment.config import JobSettings
+
+FLINK_VENV = parts.PARTS_DIR / "flink-venv"
+CONNECTOR_PART = "flink-kafka-connector"
+
+
+def flink_python() -> Path:
+    python = FLINK_VENV / "bin" / "python"
+    if not python.is_file():
+        raise BootcampError(
+            "the Flink environment is missing (.parts/flink-venv)", hint="bash scripts/setup.sh"
+        )
+    return python
+
+
+def connector_jar() -> Path:
+    part = parts.maven(CONNECTOR_PART)
+    jar = part.jar()
+    if jar is None:
+        raise BootcampError(f"{part.what} is not resolved", hint=part.fix)
+    return jar
+
+
+def job_env(settings: JobSettings, extra: dict[str, str] | None = None) -> dict[str, str]:
+    return {
+        **os.environ,
+        **settings.to_env(),
+        "EX09_CONNECTOR_JAR": str(connector_jar()),
+        "PYTHONPATH": str(REPO_ROOT),
+        **(extra or {}),
+    }
+
+
+def start_job(
+    settings: JobSettings, impl: str, log_path: Path, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """The job as a child in its own session (so a kill takes the MiniCluster's JVM and workers too)."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            [str(flink_python()), "-m", "exercises.ex09_flink_sentiment.job", "--impl", impl],
+            cwd=REPO_ROOT,
+            env=job_env(settings, extra_env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def stop_job(process: subprocess.Popen[bytes]) -> None:
+    """Kill the job's whole process group (driver, JVM, Python workers)."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, 9)
+    process.wait(30)
+
+
+def submit_job(settings: JobSettings, impl: str, log_path: Path, rest_url: str) -> subprocess.Popen[bytes]:
+    """The job submitted to a standalone cluster with `flink run` (attached: it returns when the job
+    ends). The client and the TaskManager's UDF workers both run the Flink environment's interpreter."""
+    from urllib.parse import urlparse
+
+    from bootcamp.services.flink import flink_home
+
+    home = flink_home()
+    if home is None:
+        raise BootcampError(
+            "PyFlink's distribution is missing (.parts/flink-venv)", hint="bash scripts/setup.sh"
+        )
+    where = urlparse(rest_url)
+    python = str(flink_python())
+    argv = [
+        str(home / "bin" / "flink"),
+        "run",
+        f"-Drest.address={where.hostname}",
+        f"-Drest.port={where.port}",
+        "-pyclientexec",
+        python,
+        "-pyexec",
+        python,
+        "-py",
+        str(REPO_ROOT / "exercises" / "ex09_flink_sentiment" / "job.py"),
+        "--impl",
+        impl,
+    ]
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            argv,
+            cwd=REPO_ROOT,
+            env={**job_env(settings), "FLINK_HOME": str(home)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
