@@ -40,7 +40,7 @@ async def main(port: int, rate: float, size: int) -> None:
         while not stop.done():
             started = time.monotonic()
             n += 1
-            broadcast(clients, json.dumps({"type": "bench", "n": n, "sent": time.time(), "pad": pad},
+            broadcast(clients, json.dumps({"type": "bench", "n": n, "sent_ns": time.time_ns(), "pad": pad},
                                           separators=(",", ":")))
             await asyncio.sleep(max(0.0, 1 / rate - (time.monotonic() - started)))
 

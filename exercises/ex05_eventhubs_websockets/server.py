@@ -159,7 +159,7 @@ class Broadcaster:
                 next_stats = now + self.settings.stats_interval_s
             if rate:
                 n += 1
-                await self.hub.publish({"type": "bench", "n": n, "sent": time.time(), "pad": pad})
+                await self.hub.publish({"type": "bench", "n": n, "sent_ns": time.time_ns(), "pad": pad})
                 await asyncio.sleep(max(0.0, 1 / rate - (time.monotonic() - now)))
             else:
                 await asyncio.sleep(max(0.01, next_stats - time.monotonic()))
