@@ -2,12 +2,14 @@
 events/s through the consumer, beside a bare consumer loop.
 
 Fan-out: the broadcaster runs in bench mode (`EX05_SYNTHETIC_RATE`: it publishes timestamped frames
-through the hub itself, so the figure is the hub and its sockets, not Kafka), N clients in this
-process receive them, and each frame's latency is receive time minus publish time (one machine, one
-clock). The baseline is `bare_broadcast.py`: the `websockets` library's `broadcast()` of the same
-frames at the same rate, measured by the same clients in the same run. The clients share this
-process's one event loop, so at 1,000 clients part of the latency is the clients' own queueing; it is
-the same for both servers, which is why the ratio is the figure to read.
+through the hub itself, so the figure is the hub and its sockets, not Kafka), N clients receive them,
+and each frame's latency is receive time minus publish time (`time.time_ns()`, one host, one clock).
+The clients run in up to four spawned processes, 250 each (`bench_clients.py`): in one event loop
+they were the bottleneck themselves at 1,000. The baseline is `bare_broadcast.py`: the `websockets`
+library's `broadcast()` of the same frames at the same rate, on the same loop (uvloop), measured by
+the same clients in the same run. A full run also measures the broadcaster sending through
+Starlette's `WebSocket.send_text` (the before of the README's "Tune it"). Clients that the server
+closed (the slow-client policy) and frames published in the window but not received are counted.
 
 Consumer: the same readings, pre-produced to a topic through the SASL listener, read once by the
 `Pipeline` (parse, aggregate with the solution's WindowAggregator, sample raw points, frames) and once
@@ -100,17 +102,25 @@ def bench(quick: bool) -> None:
                  where=lambda r: r["clients"] != "-", title="publish-to-receive latency")
     report.chart("bar", x="server", y="events/s", where=lambda r: r["clients"] == "-",
                  title="events/s through the consumer")
-    report.progress(2 * len(counts) + 1)
+    report.progress((2 if quick else 3) * len(counts) + 1)
     metrics: dict[str, Any] = {}
     hub = local_hub_env()
     log_dir = Path(tempfile.mkdtemp(prefix="ex05-bench-"))
     ours = start_server("solution", log_dir, {"EX05_SYNTHETIC_RATE": str(RATE),
                                               "EX05_SYNTHETIC_BYTES": str(FRAME_BYTES)})
+    # The before of "Tune it" (full run only): the same broadcaster sending through Starlette's
+    # WebSocket.send_text instead of the ASGI send.
+    before = None if quick else start_server("solution", log_dir, {
+        "EX05_SYNTHETIC_RATE": str(RATE), "EX05_SYNTHETIC_BYTES": str(FRAME_BYTES),
+        "EX05_SEND_PATH": "starlette"})
     bare_port = free_port()
     bare = bare_server(bare_port)
+    servers = [("broadcaster", ours.ws), ("bare websockets", f"ws://127.0.0.1:{bare_port}/")]
+    if before is not None:
+        servers.insert(1, ("broadcaster, Starlette send_text", before.ws))
     try:
         for n in counts:
-            for name, url in (("broadcaster", ours.ws), ("bare websockets", f"ws://127.0.0.1:{bare_port}/")):
+            for name, url in servers:
                 with report.step(f"{name}, {n} clients"):
                     result = fan_out(url, n, seconds)
                 load = os.getloadavg()[0]
@@ -119,7 +129,7 @@ def bench(quick: bool) -> None:
                 p50, p99 = percentile(result.latencies_ms, 50), percentile(result.latencies_ms, 99)
                 report.add(name, n, rounded(p50, 2), rounded(p99, 2), rounded(result.received_share, 1),
                            result.closed_clients, result.lost, round(load, 2), None)
-                key = "bare" if name.startswith("bare") else "hub"
+                key = {"broadcaster": "hub", "bare websockets": "bare"}.get(name, "hub_starlette")
                 metrics[f"{key}_p50_ms_{n}"], metrics[f"{key}_p99_ms_{n}"] = rounded(p50, 2), rounded(p99, 2)
                 metrics[f"{key}_closed_clients_{n}"], metrics[f"{key}_frames_lost_{n}"] = \
                     result.closed_clients, result.lost
@@ -128,6 +138,8 @@ def bench(quick: bool) -> None:
                                               metrics[f"bare_p99_ms_{n}"] or float("nan"))
     finally:
         stop_server(ours)
+        if before is not None:
+            stop_server(before)
         os.killpg(bare.pid, signal.SIGTERM)
         bare.wait(10)
     with report.step(f"consumer, {events} readings"):
