@@ -59,6 +59,7 @@ class Profile:
     linger_ms: float
     batch_timeout_s: float
     source_linger_ms: float = 5.0  # the generator's own linger, part of the end-to-end latency
+    batch_wait: str = "fill"  # EX01_BATCH_WAIT: fill the batch (or time out), or take what is ready
 
 
 @dataclass
@@ -69,6 +70,7 @@ class Point:
     p50_ms: float = NAN
     p99_ms: float = NAN
     rate: float = NAN
+    load: float = NAN  # os.getloadavg()'s 1-minute figure after the latency point
     errors: list[str] = field(default_factory=list)
 
 
@@ -120,7 +122,7 @@ def consume_only(topic: str, count: int, partitions: int) -> float:
 
 def _settings(label: str, profile: Profile) -> TransformerSettings:
     return fresh_settings(label, batch_size=profile.batch_size, linger_ms=profile.linger_ms,
-                          batch_timeout_s=profile.batch_timeout_s)
+                          batch_timeout_s=profile.batch_timeout_s, batch_wait=profile.batch_wait)
 
 
 def transformer_throughput(source_topic: str, count: int, point: Point) -> float:
@@ -226,13 +228,16 @@ class Steps:
 
 
 def profiles(quick: bool) -> list[Profile]:
-    """The default settings, the batch-size extremes, and the low-latency profile of Tune it."""
+    """The default settings, the batch-size extremes, the low-latency profile of Tune it (a short
+    timeout to fill the batch), and the tuned one last: wait for the first record only, then take what
+    is ready (`EX01_BATCH_WAIT=first`), linger 0 on both producers."""
     default = Profile("default", 500, 5.0, 0.1)
-    tuned = Profile("low-latency", 500, 0.0, 0.005, source_linger_ms=0.0)
+    tuned = Profile("first-record", 500, 0.0, 0.1, source_linger_ms=0.0, batch_wait="first")
     if quick:
         return [default, tuned]
     return [Profile("batch-1", 1, 0.0, 0.1), Profile("batch-100", 100, 5.0, 0.1), default,
-            Profile("batch-2000", 2000, 5.0, 0.1), Profile("timeout-10ms", 500, 5.0, 0.01), tuned]
+            Profile("batch-2000", 2000, 5.0, 0.1), Profile("timeout-10ms", 500, 5.0, 0.01),
+            Profile("low-latency", 500, 0.0, 0.005, source_linger_ms=0.0), tuned]
 
 
 def bench(quick: bool) -> None:
@@ -244,7 +249,7 @@ def bench(quick: bool) -> None:
     half_load = [Point(chosen[-1], mode) for mode in MODES]  # the tuned profile at half its throughput
     steps = Steps(console, 3 + 2 * len(points) + len(half_load))
     errors: list[str] = []
-    produce_rps = consume_rps = raw_p50 = raw_p99 = NAN
+    produce_rps = consume_rps = raw_p50 = raw_p99 = raw_load = NAN
     source = f"ex01-bench-{uuid.uuid4().hex[:6]}.source"
     ensure_topics([source], partitions=3)
     with steps.progress:
@@ -254,6 +259,7 @@ def bench(quick: bool) -> None:
             consume_rps = consume_only(source, count, 3)
         with steps.step(f"baseline: produce-to-read latency at {rate:g}/s, no transformer", errors):
             raw_p50, raw_p99 = raw_latency(rate, seconds, source_linger_ms=0.0)
+        raw_load = os.getloadavg()[0]
         for point in points:
             label = f"{point.mode} {point.profile.name}"
             n = min(count, 5_000) if point.profile.batch_size == 1 else count  # a commit per record
@@ -262,6 +268,7 @@ def bench(quick: bool) -> None:
             with steps.step(f"{label}: latency at {rate:g}/s", point.errors):
                 point.rate = rate
                 point.p50_ms, point.p99_ms = transformer_latency(point, rate, seconds)
+                point.load = os.getloadavg()[0]
         for point in half_load:
             measured = next(p for p in points if p.profile == point.profile and p.mode == point.mode)
             with steps.step(f"{point.mode} {point.profile.name}: latency at half its throughput",
@@ -270,31 +277,34 @@ def bench(quick: bool) -> None:
                     raise RuntimeError("its throughput was not measured")
                 point.rate = round(measured.records_per_s / 2)
                 point.p50_ms, point.p99_ms = transformer_latency(point, point.rate, seconds)
-    _report(console, count, (produce_rps, consume_rps, raw_p50, raw_p99), points, half_load, errors)
+                point.load = os.getloadavg()[0]
+    _report(console, count, (produce_rps, consume_rps, raw_p50, raw_p99, raw_load), points, half_load,
+            errors)
 
 
-def _report(console: Console, count: int, baselines: tuple[float, float, float, float],
+def _report(console: Console, count: int, baselines: tuple[float, float, float, float, float],
             points: list[Point], half_load: list[Point], errors: list[str]) -> None:
-    produce_rps, consume_rps, raw_p50, raw_p99 = baselines
+    produce_rps, consume_rps, raw_p50, raw_p99, raw_load = baselines
 
     def vs(value: float) -> str:
         return "–" if math.isnan(value) or math.isnan(produce_rps) else f"{value / produce_rps:.3f}"
 
     table = Table(title=f"ex01: transformer vs raw client, {RECORD_BYTES}-byte records, {count:,} records")
-    for column in ("what", "mode", "batch", "linger ms", "timeout ms", "records/s", "vs produce",
-                   "load rec/s", "p50 ms", "p99 ms"):
+    for column in ("what", "mode", "batch", "wait", "linger ms", "timeout ms", "records/s", "vs produce",
+                   "load rec/s", "p50 ms", "p99 ms", "load 1m"):
         table.add_column(column, justify="left" if column in ("what", "mode") else "right")
-    table.add_row("produce-only", "–", "–", "5", "–", _cell(produce_rps), "1.000", "", "", "")
-    table.add_row("consume-only", "–", "–", "–", "–", _cell(consume_rps), vs(consume_rps), "", "", "")
-    table.add_row("produce-to-read, no transformer", "–", "–", "0", "–", "", "", "1,000", _cell(raw_p50),
-                  _cell(raw_p99))
+    table.add_row("produce-only", "–", "–", "–", "5", "–", _cell(produce_rps), "1.000", "", "", "", "")
+    table.add_row("consume-only", "–", "–", "–", "–", "–", _cell(consume_rps), vs(consume_rps), "", "", "",
+                  "")
+    table.add_row("produce-to-read, no transformer", "–", "–", "–", "0", "–", "", "", "1,000",
+                  _cell(raw_p50), _cell(raw_p99), f"{raw_load:.2f}")
     for point in [*points, *half_load]:
         p = point.profile
         swept = point in points
-        table.add_row(p.name, point.mode, str(p.batch_size), f"{p.linger_ms:g}",
+        table.add_row(p.name, point.mode, str(p.batch_size), p.batch_wait, f"{p.linger_ms:g}",
                       f"{p.batch_timeout_s * 1000:g}", _cell(point.records_per_s) if swept else "",
                       vs(point.records_per_s) if swept else "", _cell(point.rate), _cell(point.p50_ms),
-                      _cell(point.p99_ms))
+                      _cell(point.p99_ms), f"{point.load:.2f}")
     console.print(table)
     console.print("  latency: produce-to-read at a steady load, generator and observer on this machine; "
                   "the observer reads read_committed")
@@ -307,7 +317,8 @@ def _report(console: Console, count: int, baselines: tuple[float, float, float, 
         p = point.profile
         return {"profile": p.name, "mode": point.mode, "batch": p.batch_size, "linger_ms": p.linger_ms,
                 "batch_timeout_s": p.batch_timeout_s, "rps": _num(point.records_per_s, 0),
-                "load_rps": _num(point.rate, 0), "p50_ms": _num(point.p50_ms), "p99_ms": _num(point.p99_ms)}
+                "batch_wait": p.batch_wait, "load_rps": _num(point.rate, 0), "p50_ms": _num(point.p50_ms),
+                "p99_ms": _num(point.p99_ms), "load_1m": _num(point.load, 2)}
 
     def pick(mode: str, name: str, among: list[Point]) -> Point | None:
         return next((p for p in among if p.mode == mode and p.profile.name == name), None)
@@ -316,7 +327,7 @@ def _report(console: Console, count: int, baselines: tuple[float, float, float, 
     metrics: dict[str, Any] = {
         "exercise": "ex01", "record_bytes": RECORD_BYTES, "records": count,
         "produce_only_rps": _num(produce_rps, 0), "consume_only_rps": _num(consume_rps, 0),
-        "raw_p50_ms": _num(raw_p50), "raw_p99_ms": _num(raw_p99),
+        "raw_p50_ms": _num(raw_p50), "raw_p99_ms": _num(raw_p99), "raw_load_1m": _num(raw_load, 2),
         "transformer_rps": _num(default.records_per_s, 0) if default else None,
         "transformer_vs_produce_only": _num(default.records_per_s / produce_rps, 3) if default else None,
         "p50_ms": _num(default.p50_ms) if default else None,

@@ -27,7 +27,12 @@ class TransformerSettings(BaseSettings):
                                 "platform owns topic creation, as on Event Hubs)")
     max_value_bytes: int = Field(64 * 1024, ge=1, description="larger values go to the dead-letter topic")
     batch_size: int = Field(500, ge=1, description="records consumed, produced and committed together")
-    batch_timeout_s: float = Field(0.1, gt=0, description="longest wait to fill a batch")
+    batch_timeout_s: float = Field(0.1, gt=0, description="longest wait to fill a batch (fill), or "
+                                   "for a batch's first record (first)")
+    batch_wait: Literal["fill", "first"] = Field(
+        "fill", description="fill: `consume(batch_size, batch_timeout_s)`, which waits until the batch is "
+        "full or the timeout passes; first: wait for one record, then take what the client has already "
+        "fetched, up to batch_size, without waiting (the Java client's poll() semantics)")
     linger_ms: float = Field(5, ge=0, description="producer linger: wait to fill produce requests")
     compression: str = Field("lz4", description="producer compression codec")
     flush_timeout_s: float = Field(30, gt=0, description="longest wait for a batch's delivery reports")

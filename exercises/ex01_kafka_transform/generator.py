@@ -133,6 +133,7 @@ def main(
     target = topic or settings.input_topic
     ensure_topics(settings.topics(), partitions=settings.partitions)
     producer = Producer(client_config({"linger.ms": linger_ms, "enable.idempotence": True,
+                                       "socket.nagle.disable": True,  # a stamped record goes at once
                                        "partitioner": "murmur2_random"}))
     if warm_up:
         warm(producer, target)

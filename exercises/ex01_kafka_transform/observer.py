@@ -73,6 +73,7 @@ def read_topic(topic: str, count: int | None = None, idle_s: float | None = None
     consumer = Consumer(client_config({
         "group.id": f"observer-{uuid.uuid4().hex[:8]}",  # required by the client; never joined
         "enable.auto.commit": False, "fetch.wait.max.ms": 10, "enable.partition.eof": True,
+        "socket.nagle.disable": True,  # fetch requests leave at once, not after the last one's ACK
         "isolation.level": isolation,
     }))
     partitions = partition_count(topic)

@@ -128,10 +128,15 @@ class TransformerRuntime(ABC):
         self._fatal = False
         self._phase, self._phase_since = "starting", time.monotonic()
         self._closed = threading.Event()
-        self.consumer = Consumer(client_config({**self.consumer_config(), "error_cb": self._on_error},
-                                               kafka))
+        # TCP_NODELAY: librdkafka leaves Nagle's algorithm on by default (`socket.nagle.disable`
+        # false), so a small request can wait for the previous one's ACK; the Java client turns it
+        # off. Set first, so a learner's config may still override it.
+        nodelay = {"socket.nagle.disable": True}
+        self.consumer = Consumer(client_config({**nodelay, **self.consumer_config(),
+                                                "error_cb": self._on_error}, kafka))
         faults = FaultSettings()
-        producer_config = client_config({**self.producer_config(), "error_cb": self._on_error}, kafka)
+        producer_config = client_config({**nodelay, **self.producer_config(), "error_cb": self._on_error},
+                                        kafka)
         if faults.pause_in_transaction_at or faults.pause_after_commit_at or faults.abort_at:
             faulty = FaultyProducer(producer_config)
             faulty.faults, faulty.commits = faults, 0
@@ -189,8 +194,7 @@ class TransformerRuntime(ABC):
         try:
             while not self._stopping.is_set():
                 self._enter("consume")
-                messages = self.consumer.consume(num_messages=self.settings.batch_size,
-                                                 timeout=self.settings.batch_timeout_s)
+                messages = self._next_batch()
                 if messages:
                     self._enter("process_batch")
                     self.process_batch(messages)
@@ -201,6 +205,19 @@ class TransformerRuntime(ABC):
             raise
         finally:
             self.close()
+
+    def _next_batch(self) -> list[Message]:
+        """Up to `batch_size` records. `fill` waits until the batch is full or `batch_timeout_s` has
+        passed, so below batch_size records per timeout every record waits the whole timeout; `first`
+        waits for one record, then takes what is already fetched, so a batch is as large as the backlog
+        (full under load, a record or two when idle) and a record waits only for the batch before it."""
+        size, timeout = self.settings.batch_size, self.settings.batch_timeout_s
+        if self.settings.batch_wait == "fill":
+            return self.consumer.consume(num_messages=size, timeout=timeout)
+        first = self.consumer.poll(timeout)
+        if first is None:
+            return []
+        return [first, *self.consumer.consume(num_messages=size - 1, timeout=0)] if size > 1 else [first]
 
     def produce(self, topic: str, key: bytes | None, value: bytes | None, record_headers: Headers | None,
                 on_delivery: Callable[[KafkaError | None, Message], None]) -> None:

@@ -2,12 +2,14 @@
 events/s through the consumer, beside a bare consumer loop.
 
 Fan-out: the broadcaster runs in bench mode (`EX05_SYNTHETIC_RATE`: it publishes timestamped frames
-through the hub itself, so the figure is the hub and its sockets, not Kafka), N clients in this
-process receive them, and each frame's latency is receive time minus publish time (one machine, one
-clock). The baseline is `bare_broadcast.py`: the `websockets` library's `broadcast()` of the same
-frames at the same rate, measured by the same clients in the same run. The clients share this
-process's one event loop, so at 1,000 clients part of the latency is the clients' own queueing; it is
-the same for both servers, which is why the ratio is the figure to read.
+through the hub itself, so the figure is the hub and its sockets, not Kafka), N clients receive them,
+and each frame's latency is receive time minus publish time (`time.time_ns()`, one host, one clock).
+The clients run in up to four spawned processes, 250 each (`bench_clients.py`): in one event loop
+they were the bottleneck themselves at 1,000. The baseline is `bare_broadcast.py`: the `websockets`
+library's `broadcast()` of the same frames at the same rate, on the same loop (uvloop), measured by
+the same clients in the same run. A full run also measures the broadcaster sending through
+Starlette's `WebSocket.send_text` (the before of the README's "Tune it"). Clients that the server
+closed (the slow-client policy) and frames published in the window but not received are counted.
 
 Consumer: the same readings, pre-produced to a topic through the SASL listener, read once by the
 `Pipeline` (parse, aggregate with the solution's WindowAggregator, sample raw points, frames) and once
@@ -16,8 +18,6 @@ by a bare `consume()` loop that only counts.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
 import signal
 import subprocess
@@ -28,12 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from confluent_kafka import Consumer
-from websockets.asyncio.client import connect
 
 from bootcamp.bench import BenchReport, percentile, ratio, rounded
 from bootcamp.paths import REPO_ROOT
 from bootcamp.services.base import free_port
 
+from .bench_clients import fan_out
 from .config import Ex05Settings
 from .generator import readings, send
 from .harness import PACKAGE, hub_kafka_config, local_hub_env, start_server, stop_server, unique_topics
@@ -41,42 +41,6 @@ from .pipeline import Pipeline, ensure_topics
 
 RATE = 10.0  # frames/s published, whatever the client count
 FRAME_BYTES = 200
-
-
-async def fan_out(url: str, clients: int, seconds: float) -> tuple[list[float], int]:
-    """Latencies (ms) of every frame each of `clients` received during `seconds`, and the expected
-    count (frames published in the window times clients) to tell losses."""
-    latencies: list[float] = []
-    received = 0
-    connections = []
-    for start in range(0, clients, 100):  # connect in waves: the accept queue is finite
-        connections += await asyncio.gather(*(connect(url, compression=None, open_timeout=60, close_timeout=2,
-                                                      ping_interval=None)
-                                              for _ in range(start, min(clients, start + 100))))
-    for ws in connections:
-        await ws.send(json.dumps({"type": "hello", "epoch": None, "since": None}))
-    await asyncio.gather(*(ws.recv() for ws in connections))  # the welcomes
-    deadline = time.time() + seconds
-
-    async def listen(ws: Any) -> None:
-        nonlocal received
-        while True:
-            remaining = deadline - time.time()
-            if remaining <= 0:
-                return
-            try:
-                raw = await asyncio.wait_for(ws.recv(), remaining)
-            except TimeoutError:
-                return
-            now = time.time()
-            frame = json.loads(raw)
-            if frame.get("type") == "bench":
-                latencies.append((now - frame["sent"]) * 1000)
-                received += 1
-
-    await asyncio.gather(*(listen(ws) for ws in connections))
-    await asyncio.gather(*(ws.close() for ws in connections), return_exceptions=True)
-    return latencies, int(seconds * RATE * clients)
 
 
 def bare_server(port: int) -> subprocess.Popen[bytes]:
@@ -132,42 +96,63 @@ def bench(quick: bool) -> None:
     events = 10_000 if quick else 100_000
     report = BenchReport("ex05", f"ex05: fan-out of {RATE:.0f} frames/s ({FRAME_BYTES} B) to N WebSocket "
                          f"clients, and events/s through the consumer{' (quick)' if quick else ''}",
-                         ["server", "clients", "p50 ms", "p99 ms", "received %", "events/s"])
+                         ["server", "clients", "p50 ms", "p99 ms", "received %", "closed clients",
+                          "frames lost", "load 1m", "events/s"])
     report.chart("bar", x=["clients"], y=["p50 ms", "p99 ms"], series="server",
                  where=lambda r: r["clients"] != "-", title="publish-to-receive latency")
     report.chart("bar", x="server", y="events/s", where=lambda r: r["clients"] == "-",
                  title="events/s through the consumer")
-    report.progress(2 * len(counts) + 1)
+    report.progress((2 if quick else 3) * len(counts) + 1)
     metrics: dict[str, Any] = {}
     hub = local_hub_env()
     log_dir = Path(tempfile.mkdtemp(prefix="ex05-bench-"))
     ours = start_server("solution", log_dir, {"EX05_SYNTHETIC_RATE": str(RATE),
                                               "EX05_SYNTHETIC_BYTES": str(FRAME_BYTES)})
+    # The before of "Tune it" (full run only): the same broadcaster sending through Starlette's
+    # WebSocket.send_text instead of the ASGI send.
+    before = None if quick else start_server("solution", log_dir, {
+        "EX05_SYNTHETIC_RATE": str(RATE), "EX05_SYNTHETIC_BYTES": str(FRAME_BYTES),
+        "EX05_SEND_PATH": "starlette"})
     bare_port = free_port()
     bare = bare_server(bare_port)
+    servers = [("broadcaster", ours.ws), ("bare websockets", f"ws://127.0.0.1:{bare_port}/")]
+    if before is not None:
+        servers.insert(1, ("broadcaster, Starlette send_text", before.ws))
     try:
         for n in counts:
-            for name, url in (("broadcaster", ours.ws), ("bare websockets", f"ws://127.0.0.1:{bare_port}/")):
+            for name, url in servers:
                 with report.step(f"{name}, {n} clients"):
-                    latencies, expected = asyncio.run(fan_out(url, n, seconds))
-                p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
-                share = 100 * len(latencies) / expected if expected else float("nan")
-                report.add(name, n, rounded(p50, 2), rounded(p99, 2), rounded(share, 1), None)
-                key = "bare" if name.startswith("bare") else "hub"
+                    result = fan_out(url, n, seconds)
+                load = os.getloadavg()[0]
+                if result.failed:
+                    report.note(f"{name}, {n} clients: measured nothing ({result.failed})")
+                p50, p99 = percentile(result.latencies_ms, 50), percentile(result.latencies_ms, 99)
+                report.add(name, n, rounded(p50, 2), rounded(p99, 2), rounded(result.received_share, 1),
+                           result.closed_clients, result.lost, round(load, 2), None)
+                key = {"broadcaster": "hub", "bare websockets": "bare"}.get(name, "hub_starlette")
                 metrics[f"{key}_p50_ms_{n}"], metrics[f"{key}_p99_ms_{n}"] = rounded(p50, 2), rounded(p99, 2)
+                metrics[f"{key}_closed_clients_{n}"], metrics[f"{key}_frames_lost_{n}"] = \
+                    result.closed_clients, result.lost
+                metrics[f"{key}_load_{n}"] = round(load, 2)
             metrics[f"p99_ratio_{n}"] = ratio(metrics[f"hub_p99_ms_{n}"] or float("nan"),
                                               metrics[f"bare_p99_ms_{n}"] or float("nan"))
     finally:
         stop_server(ours)
+        if before is not None:
+            stop_server(before)
         os.killpg(bare.pid, signal.SIGTERM)
         bare.wait(10)
     with report.step(f"consumer, {events} readings"):
         pipeline_rate, bare_rate = consumer_rate(hub_kafka_config(hub), events)
-    report.add("Pipeline (parse, windows, frames)", "-", None, None, None, round(pipeline_rate))
-    report.add("bare consume loop", "-", None, None, None, round(bare_rate))
+    report.add("Pipeline (parse, windows, frames)", "-", None, None, None, None, None,
+               round(os.getloadavg()[0], 2), round(pipeline_rate))
+    report.add("bare consume loop", "-", None, None, None, None, None, round(os.getloadavg()[0], 2),
+               round(bare_rate))
     metrics["consumer_events_per_s"] = round(pipeline_rate)
     metrics["bare_consumer_events_per_s"] = round(bare_rate)
     metrics["consumer_ratio"] = ratio(pipeline_rate, bare_rate)
-    report.note("latency: receive time minus publish time, all frames of all clients; the clients share "
-                "one event loop in this process, so at high counts part of it is their own queueing")
+    report.note("latency: receive time minus publish time (time.time_ns() on one host), every frame "
+                "published in the window, all clients; the clients run in up to 4 processes (250 each); "
+                "closed clients: closed by the server (its slow-client policy); frames lost: published "
+                "in the window and not received; load 1m: os.getloadavg() after the point")
     report.finish(metrics)

@@ -85,6 +85,9 @@ class Ex05Settings(BaseSettings):
     stats_interval_s: float = Field(1.0, gt=0)
     socket_sndbuf: int = Field(65536, ge=0, description="each WebSocket's kernel send buffer (the "
                                "kernel doubles it); 0: the kernel's autotuning, up to tcp_wmem's max")
+    send_path: Literal["asgi", "starlette"] = Field("asgi", description="how the hub's frames reach "
+                                                    "the socket: the ASGI send itself, or Starlette's "
+                                                    "WebSocket.send_text (the bench's before)")
     synthetic_rate: float = Field(0, ge=0, description="bench only: the server publishes this many "
                                   "timestamped frames/s itself and reads no hub")
     synthetic_bytes: int = Field(200, ge=16, description="bench only: size of a synthetic frame")

@@ -30,13 +30,15 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, WebSocket, WebSocketDisconnect
+from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse, Response
-from starlette.websockets import WebSocketState
+from starlette.routing import WebSocketRoute
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from .config import EventHubsSettings, Ex05Settings
 
@@ -159,7 +161,7 @@ class Broadcaster:
                 next_stats = now + self.settings.stats_interval_s
             if rate:
                 n += 1
-                await self.hub.publish({"type": "bench", "n": n, "sent": time.time(), "pad": pad})
+                await self.hub.publish({"type": "bench", "n": n, "sent_ns": time.time_ns(), "pad": pad})
                 await asyncio.sleep(max(0.0, 1 / rate - (time.monotonic() - now)))
             else:
                 await asyncio.sleep(max(0.01, next_stats - time.monotonic()))
@@ -210,15 +212,37 @@ def create_app() -> FastAPI:
     async def stats() -> JSONResponse:
         return JSONResponse(holder["b"].stats())
 
-    @app.websocket("/ws")
-    async def ws(websocket: WebSocket) -> None:
-        await serve_client(holder["b"], websocket)
-
+    app.router.routes.append(WebSocketRoute("/ws", ClientEndpoint(holder)))
     return app
 
 
-async def serve_client(broadcaster: Broadcaster, websocket: WebSocket) -> None:
-    """One page's connection: the hello, the welcome, then the hub's frames until either side ends."""
+class ClientEndpoint:
+    """The `/ws` route as a plain ASGI app rather than a decorated function, so that it holds the
+    ASGI `send` itself: the hub's frames go straight to it (`EX05_SEND_PATH=asgi`), not through
+    Starlette's `WebSocket.send_text`, which re-checks the connection's state machine and goes through
+    one more wrapper for every frame to every client. Accept, receive and close still use Starlette's
+    `WebSocket`, where its checks earn their keep."""
+
+    def __init__(self, holder: dict[str, Broadcaster]) -> None:
+        self.holder = holder
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = WebSocket(scope, receive, send)
+        broadcaster = self.holder["b"]
+        if broadcaster.settings.send_path == "starlette":
+            await serve_client(broadcaster, websocket, websocket.send_text)
+            return
+
+        async def send_text(text: str) -> None:
+            await send({"type": "websocket.send", "text": text})
+
+        await serve_client(broadcaster, websocket, send_text)
+
+
+async def serve_client(broadcaster: Broadcaster, websocket: WebSocket,
+                       send_text: Callable[[str], Awaitable[None]]) -> None:
+    """One page's connection: the hello, the welcome, then the hub's frames (through `send_text`)
+    until either side ends."""
     await websocket.accept()
     try:
         hello = parse_client_message(await _receive(websocket, HELLO_TIMEOUT_S), first=True)
@@ -232,7 +256,7 @@ async def serve_client(broadcaster: Broadcaster, websocket: WebSocket) -> None:
         since = 0  # another server's numbers: everything kept, the page upserts by window
     await websocket.send_text(json.dumps({"type": "welcome", "epoch": broadcaster.epoch,
                                           "seq": broadcaster.hub.seq}))
-    client = broadcaster.hub.subscribe(websocket.send_text, websocket.close, since)
+    client = broadcaster.hub.subscribe(send_text, websocket.close, since)
     broadcaster.clients_served += 1
     reader = asyncio.create_task(_read_pings(websocket))
     try:
