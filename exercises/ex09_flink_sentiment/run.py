@@ -33,34 +33,16 @@ def _fetch_from_the_api(count: int, bootstrap: str, topic: str) -> dict[str, int
     The stream, not recent search: search answers newest first, so a backfill by search reaches Kafka
     in falling event-time order, and the watermark then makes nearly every tweet late.
     """
-    import threading
-
-    import uvicorn
-
-    from bootcamp.services.base import free_port
     from exercises.ex09_flink_sentiment import producer
-    from exercises.ex09_flink_sentiment.twitter_api import State, create_app, matches
+    from exercises.ex09_flink_sentiment.twitter_api import State, matches, serving
 
     state = State(generator.tweets(count))
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(state), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
+    with serving(state) as base_url:
         rules = [f"#{tag}" for tag in generator.HASHTAGS]
         expected = sum(1 for t in state.tweets if any(matches(t, rule) for rule in rules))
         out = producer.KafkaOut(bootstrap, topic)
-        sent = producer.stream_to_kafka(
-            "local-stand-in-token", out, rules, expected, f"http://127.0.0.1:{port}"
-        )
+        sent = producer.stream_to_kafka("local-stand-in-token", out, rules, expected, base_url)
         return {"tweets": sent}
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def run(quick: bool) -> RunResult:

@@ -26,6 +26,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -221,6 +222,32 @@ def create_app(state: State) -> FastAPI:  # noqa: PLR0915  # one closure per rou
         return StreamingResponse(lines(), 200, headers, media_type="application/json")
 
     return app
+
+
+@contextmanager
+def serving(state: State) -> Iterator[str]:
+    """The stand-in under uvicorn in a thread of this process, on a free 127.0.0.1 port: its base URL.
+
+    A thread rather than a child process, so that a test can change `state` (limits, faults) and read
+    what it served while the producer runs."""
+    import uvicorn
+
+    from bootcamp.services.base import free_port
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(state), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError(f"the Twitter API stand-in did not start on port {port}")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 def main() -> None:

@@ -4,25 +4,21 @@ the Lambda producer's SAM template (translated and linted) and its handler again
 from __future__ import annotations
 
 import json
-import threading
-import time
 import uuid
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 import yaml
 from cfnlint.api import lint
 from samtranslator.translator.managed_policy_translator import ManagedPolicyLoader
 from samtranslator.translator.transform import transform
 
 from bootcamp.kafka.admin import ensure_topics
-from bootcamp.services.base import free_port
 from exercises.ex09_flink_sentiment import generator
 from exercises.ex09_flink_sentiment.config import JobSettings
-from exercises.ex09_flink_sentiment.twitter_api import State, create_app, matches
+from exercises.ex09_flink_sentiment.twitter_api import State, matches, serving
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 
@@ -122,24 +118,13 @@ def test_producer_sam_template_translates_and_passes_cfn_lint(monkeypatch: pytes
 
 def test_lambda_handler_against_the_stand_in(kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch) -> None:
     state = State(generator.tweets(300))
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(state), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
     topic = f"ex09-{uuid.uuid4().hex[:8]}.tweets"
     ensure_topics([topic])
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", kafka_bootstrap)
     monkeypatch.setenv("TWITTER_BEARER_TOKEN", "token")
-    monkeypatch.setenv("EX09_TWITTER_BASE_URL", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("EX09_TWEETS_TOPIC", topic)
     monkeypatch.setenv("EX09_QUERY", "#python")
-    try:
+    with serving(state) as base_url:
+        monkeypatch.setenv("EX09_TWITTER_BASE_URL", base_url)
         counts = _load(DEPLOY / "lambda" / "handler.py").handler({}, None)
-    finally:
-        server.should_exit = True
-        thread.join(10)
     assert counts["tweets"] == sum(1 for t in state.tweets if matches(t, "#python"))

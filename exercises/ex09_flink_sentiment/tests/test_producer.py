@@ -6,35 +6,23 @@ The producer is provided code (not graded by `bootcamp check`); these tests keep
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from confluent_kafka import Consumer
 
 from bootcamp.kafka.admin import ensure_topics
-from bootcamp.services.base import free_port
 from exercises.ex09_flink_sentiment import generator, producer
-from exercises.ex09_flink_sentiment.twitter_api import Limits, State, create_app, matches
+from exercises.ex09_flink_sentiment.twitter_api import Limits, State, matches, serving
 
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[tuple[str, State]]:
     state = State(generator.tweets(1000))
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(state), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", state
-    server.should_exit = True
-    thread.join(10)
+    with serving(state) as base_url:
+        yield base_url, state
 
 
 def read_all(bootstrap: str, topic: str, expected: int) -> list[bytes]:
