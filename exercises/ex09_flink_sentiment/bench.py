@@ -1,12 +1,14 @@
 """`bootcamp bench ex09`: tweets/s through the Flink job beside a plain Python loop on the same topic.
 
 Both read the same backlog of generated tweets from one Kafka topic. The loop parses and scores in
-this process (confluent-kafka, no framework). The Flink job (MiniCluster, bounded source, parallelism
-1 and, in the full run, 2) scores them in Python UDF workers across a process boundary, and writes
-through transactional sinks. Its rate is taken from the sink's record timestamps (first to last
-scored record), so the ~15 s of JVM and MiniCluster start-up, shown apart, is not in it. The latency
-is commit visibility: from the sink writing a record to a `read_committed` reader seeing it, which is
-bounded below by the checkpoint interval (exactly-once's price).
+this process (confluent-kafka, no framework). The Flink job (on a MiniCluster in the job's own
+process, parallelism 1 and, in the full run, 2; in the full run also on the standalone cluster, the
+`flink` service, submitted with `flink run`, parallelism 1 and 2) scores them in Python UDF workers
+across a process boundary, and writes through transactional sinks. Its rate is the measured tweets
+over the time from producing the first of them (once the job is warm: its start-up is shown apart)
+to the last one visible to a `read_committed` reader. The latency is the same path per tweet, produce
+to `read_committed` visibility, so it is bounded below by the checkpoint interval (exactly-once's
+price).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from bootcamp.kafka.admin import ensure_topics
 from bootcamp.paths import state_dir
 from exercises.ex09_flink_sentiment import generator
 from exercises.ex09_flink_sentiment.config import JobSettings
-from exercises.ex09_flink_sentiment.flinkjob import start_job, stop_job
+from exercises.ex09_flink_sentiment.flinkjob import cancel_jobs, running_jobs, start_job, stop_job, submit_job
 from exercises.ex09_flink_sentiment.records import Rejected
 from exercises.ex09_flink_sentiment.solution import parse, scoring
 
@@ -69,9 +71,11 @@ def python_loop(settings: JobSettings, count: int) -> float:
 
 
 def flink_job(
-    settings: JobSettings, warmup: list[bytes], measured: list[dict[str, object]], log: Path
+    settings: JobSettings, warmup: list[bytes], measured: list[dict[str, object]], log: Path,
+    rest_url: str | None = None,
 ) -> tuple[float, float, list[float]]:
-    """(tweets/s, start-up seconds, end-to-end latencies in ms) of the running job.
+    """(tweets/s, start-up seconds, end-to-end latencies in ms) of the running job: on a MiniCluster
+    in its own process, or, with `rest_url`, submitted to that standalone cluster with `flink run`.
 
     The job starts on a topic that holds only `warmup` tweets; once their first scored record is
     visible the job is warm, and the measured tweets are produced at full speed. Each scored record
@@ -92,7 +96,11 @@ def flink_job(
     )
     consumer.subscribe([settings.scored_topic])
     started = time.monotonic()
-    process = start_job(settings, "solution", log)
+    before = running_jobs(rest_url) if rest_url else set()
+    if rest_url:
+        process = submit_job(settings, "solution", log, rest_url)
+    else:
+        process = start_job(settings, "solution", log)
     wanted = {str(t["id"]) for t in measured if not isinstance(parse.parse_tweet(json.dumps(t)), Rejected)}
     latencies: list[float] = []
     startup = 0.0
@@ -115,6 +123,8 @@ def flink_job(
                     latencies.append(now * 1000 - msg.timestamp()[1])
                     last_seen = now
     finally:
+        if rest_url:  # first: an attached `flink run` returns once its job has ended
+            cancel_jobs(rest_url, running_jobs(rest_url) - before)
         stop_job(process)
         consumer.close()
     return len(wanted) / max(last_seen - first_sent, 1e-3), startup, latencies
@@ -132,31 +142,38 @@ def bench(quick: bool) -> None:
         f"Exercise 9: {count} generated tweets, scored (TextBlob + VADER)",
         ["engine", "parallelism", "tweets_per_s", "startup_s", "p50_ms", "p99_ms"],
     )
-    levels = (1,) if quick else (1, 2)
-    report.progress(1 + len(levels))
+    # (engine, parallelism): the MiniCluster inside the job's process; in the full run also the
+    # standalone cluster (the `flink` service: JobManager + TaskManager, the job sent with `flink run`).
+    points = [("minicluster", 1)] if quick else [("minicluster", 1), ("minicluster", 2),
+                                                 ("standalone", 1), ("standalone", 2)]
+    report.progress(1 + len(points))
     metrics: dict[str, object] = {"tweets": count}
-    for parallelism in levels:
-        settings = _settings(f"{run}-p{parallelism}", parallelism, bootstrap)
+    loop_rate = 0.0
+    for engine, parallelism in points:
+        name = f"{engine}-p{parallelism}"
+        settings = _settings(f"{run}-{engine}-p{parallelism}", parallelism, bootstrap)
         ensure_topics(settings.topics(), partitions=2)
         warmup = [json.dumps(t).encode() for t in generator.tweets(20, seed=1, first_id=1)]
         measured = generator.tweets(count)
-        with report.step(f"Flink MiniCluster, parallelism {parallelism}"):
+        rest = get_service("flink").start() if engine == "standalone" else None
+        with report.step(f"Flink {engine}, parallelism {parallelism}"):
             rate, startup, latencies = flink_job(
-                settings, warmup, measured, state_dir() / "ex09" / f"bench-p{parallelism}.log"
+                settings, warmup, measured, state_dir() / "ex09" / f"bench-{name}.log", rest
             )
-        if parallelism == 1:
+        if not loop_rate:
             with report.step("plain Python loop on the same topic"):
                 loop_rate = python_loop(settings, len(warmup) + count)
             report.add("python loop", 1, loop_rate, None, None, None)
             metrics["python_loop_tweets_per_s"] = harness.rounded(loop_rate, 1)
         p50, p99 = harness.percentile(latencies, 50), harness.percentile(latencies, 99)
-        report.add("flink minicluster", parallelism, rate, startup, p50, p99)
+        report.add(f"flink {engine}", parallelism, rate, startup, p50, p99)
+        key = "flink" if engine == "minicluster" else "flink_standalone"
         metrics |= {
-            f"flink_p{parallelism}_tweets_per_s": harness.rounded(rate, 1),
-            f"flink_p{parallelism}_startup_s": harness.rounded(startup, 1),
-            f"flink_p{parallelism}_latency_p50_ms": harness.rounded(p50, 0),
-            f"flink_p{parallelism}_latency_p99_ms": harness.rounded(p99, 0),
-            f"flink_p{parallelism}_vs_loop": harness.rounded(harness.ratio(rate, loop_rate), 3),
+            f"{key}_p{parallelism}_tweets_per_s": harness.rounded(rate, 1),
+            f"{key}_p{parallelism}_startup_s": harness.rounded(startup, 1),
+            f"{key}_p{parallelism}_latency_p50_ms": harness.rounded(p50, 0),
+            f"{key}_p{parallelism}_latency_p99_ms": harness.rounded(p99, 0),
+            f"{key}_p{parallelism}_vs_loop": harness.rounded(harness.ratio(rate, loop_rate), 3),
         }
     report.note(
         "Flink: warmed up first (start-up shown apart); rate = measured tweets / (first produced -> "

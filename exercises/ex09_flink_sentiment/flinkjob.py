@@ -110,3 +110,21 @@ def submit_job(settings: JobSettings, impl: str, log_path: Path, rest_url: str) 
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+
+def running_jobs(rest_url: str) -> set[str]:
+    """Ids of the jobs a standalone cluster runs now (`GET /jobs/overview`)."""
+    import httpx
+
+    jobs = httpx.get(f"{rest_url}/jobs/overview", timeout=5).raise_for_status().json().get("jobs", [])
+    live = ("CREATED", "INITIALIZING", "RUNNING", "RESTARTING")
+    return {job["jid"] for job in jobs if job.get("state") in live}
+
+
+def cancel_jobs(rest_url: str, ids: set[str]) -> None:
+    """Cancel these jobs (`PATCH /jobs/<id>?mode=cancel`): killing an attached `flink run` client ends
+    the client, not the job it submitted, which would go on holding the cluster's slots."""
+    import httpx
+
+    for jid in sorted(ids):
+        httpx.patch(f"{rest_url}/jobs/{jid}", params={"mode": "cancel"}, timeout=5).raise_for_status()
