@@ -13,11 +13,11 @@ setup:
 run: setup
 	$(UV_RUN)bootcamp run all --quick
 
-# Two workers on two cores: many tests wait on a broker, a JVM or a child process, so the second
-# worker fills those waits. Each file stays on one worker, so its module fixtures start once
+# Three workers on two cores: many tests wait on a broker, a JVM or a child process (two workers left
+# the cores idle 45 % of the time), so the other workers fill those waits. Each file stays on one worker, so its module fixtures start once
 # (loadgroup would be finer, but pytest-xdist 3.8's groups are lost on pytest 9's node ids).
 # `--durations=25` lists the slowest tests at the end, to keep the 25-minute budget in view.
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 3
 
 test: setup lint
 	$(UV_RUN)pytest -n $(TEST_WORKERS) --dist loadfile --durations=25

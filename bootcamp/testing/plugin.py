@@ -16,7 +16,7 @@
 - `browser` is a headless Chromium (Debian's, driven by Playwright), one per test module.
 - Under CI (`CI=true`) a skipped test fails: a missing part must be installed by the project, never
   quietly skipped.
-- Under pytest-xdist (`make test` runs `-n 2 --dist loadfile`: a file's tests stay on one worker, so
+- Under pytest-xdist (`make test` runs `-n 3 --dist loadfile`: a file's tests stay on one worker, so
   its module fixtures start once, except the per-exercise platform tests listed in
   `bootcamp.testing.scheduling`, which go one by one) the workers share the services: the first to
   need one starts it (the start is locked), none stops it, and the controller stops at the end every

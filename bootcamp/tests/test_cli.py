@@ -20,14 +20,19 @@ def bootcamp(*args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=120, check=False)
 
 
+# An exercise of the curriculum that is not built yet (while there is one: the list shrinks as they are).
+UNBUILT = [(["bench", ex], f"{ex} ({CATALOG[ex]}) is not built yet") for ex in CATALOG
+           if ex not in exercise_folders()][:1]
+UNBUILT += [(["check", args[1]], message) for args, message in UNBUILT]
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["run", "ex99"], "there is no exercise ex99"),
     (["run", "kafka"], "'kafka' is not an exercise id"),
-    (["bench", "ex16"], "ex16 (Predicting incomes by education level with Beam) is not built yet"),
     (["up", "zookeeper"], "unknown service 'zookeeper'"),
-    (["check", "ex16"], "ex16 (Predicting incomes by education level with Beam) is not built yet"),
     (["watch", "ex99"], "there is no exercise ex99"),
     (["hint", "kafka"], "'kafka' is not an exercise id"),
+    *UNBUILT,
 ])
 def test_user_mistakes_get_one_line_and_exit_2(args: list[str], message: str) -> None:
     result = bootcamp(*args)
