@@ -14,8 +14,10 @@ run: setup
 	$(UV_RUN)bootcamp run all --quick
 
 # Three workers on two cores: many tests wait on a broker, a JVM or a child process (two workers left
-# the cores idle 45 % of the time), so the other workers fill those waits. Each file stays on one worker, so its module fixtures start once
-# (loadgroup would be finer, but pytest-xdist 3.8's groups are lost on pytest 9's node ids).
+# the cores idle 45 % of the time), so the other workers fill those waits. Each file stays on one
+# worker, so its module fixtures start once, except the per-exercise platform tests that
+# bootcamp/testing/scheduling.py spreads one by one (loadgroup would be finer, but pytest-xdist 3.8's
+# groups are lost on pytest 9's node ids).
 # `--durations=25` lists the slowest tests at the end, to keep the 25-minute budget in view.
 TEST_WORKERS ?= 3
 
