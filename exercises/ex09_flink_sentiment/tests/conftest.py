@@ -198,15 +198,12 @@ def flink_run(
             deadline,
             reader,
         )
-        target = latest_checkpoint(checkpoints) + 2
-        _await(
-            lambda: latest_checkpoint(checkpoints) >= target,
-            process,
-            log_path,
-            "two more checkpoints",
-            deadline,
-            reader,
-        )
+        def two_more_checkpoints() -> None:
+            target = latest_checkpoint(checkpoints) + 2
+            _await(lambda: latest_checkpoint(checkpoints) >= target, process, log_path,
+                   "two more checkpoints", deadline, reader)
+
+        two_more_checkpoints()
         send(b)
         window = settings.window_s * 1000
         closing_start = _ms(generator.START + timedelta(hours=1)) // window * window
@@ -222,15 +219,7 @@ def flink_run(
         _await(complete, process, log_path, "every scored tweet, dead letter and window", deadline, reader)
         # Two more checkpoints: dead letters (committed with the same checkpoints as the tweets around
         # them), and anything a wrong sink wrote twice, are committed and visible by then.
-        target = latest_checkpoint(checkpoints) + 2
-        _await(
-            lambda: latest_checkpoint(checkpoints) >= target,
-            process,
-            log_path,
-            "two more checkpoints",
-            deadline,
-            reader,
-        )
+        two_more_checkpoints()
         reader.poll()
         files = [
             json.loads(line)
