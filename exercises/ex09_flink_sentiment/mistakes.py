@@ -20,7 +20,8 @@ MISTAKES: list[Mistake] = [
         old=".set_delivery_guarantee(DeliveryGuarantee.EXACTLY_ONCE)",
         new=".set_delivery_guarantee(DeliveryGuarantee.AT_LEAST_ONCE)",
         expect="at-least-once",
-        tests=(f"{JOB}::test_every_valid_tweet_is_scored_exactly_once_after_the_restart",),
+        tests=(f"{JOB}::test_scored_tweets_are_written_in_transactions",
+               f"{JOB}::test_every_valid_tweet_is_scored_exactly_once_after_the_restart"),
     ),
     Mistake(
         name="no-out-of-orderness-bound",

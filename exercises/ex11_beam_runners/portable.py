@@ -71,6 +71,13 @@ JOB_SERVERS = {
 """The runners that need a job server; usable when set-up resolved its jar (see `available`)."""
 
 
+OWN_PRISM_SERVER = "--experiments=disable_prism_server_singleton"
+"""Give this pipeline its own Prism job server. Beam keeps one Prism server per process and reuses it
+whatever the next pipeline's options say: once a bare DirectRunner (which tries Prism first) or a
+PrismRunner without `--prism_location` has created it, every later PrismRunner in the process tries
+the download too, even one that names the binary. Seen in a test worker that ran both kinds."""
+
+
 def prism_location() -> str:
     """The project's Prism binary (built by set-up); a clear error when it was not built."""
     part = parts.go("beam-prism")

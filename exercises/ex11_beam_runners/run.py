@@ -85,8 +85,10 @@ def run_on(runner: str, input_pattern: str, output_dir: str, db_path: str, *, wo
                     raise
                 reason = " ".join(str(exc).split())[:300]
                 raise portable.RunnerFailed(portable.describe(runner, f"the job failed: {reason}")) from exc
-    return _run(runner, PipelineOptions(runners.runner_options(runner, workers, dask_address)), pl,
-                input_pattern, output_dir, db_path, batched, block_bytes)
+    flags = runners.runner_options(runner, workers, dask_address)
+    if runner == "prism":
+        flags = [*flags, portable.OWN_PRISM_SERVER]
+    return _run(runner, PipelineOptions(flags), pl, input_pattern, output_dir, db_path, batched, block_bytes)
 
 
 def _run(runner: str, options: PipelineOptions, pl: ModuleType, input_pattern: str, output_dir: str,

@@ -43,9 +43,10 @@ def runner_options(runner: str, workers: int = 2) -> list[str]:
             f"--direct_num_workers={workers}",
         ]
     if runner == "prism":
-        from exercises.ex11_beam_runners.portable import prism_location
+        from exercises.ex11_beam_runners.portable import OWN_PRISM_SERVER, prism_location
 
-        return ["--runner=PrismRunner", f"--prism_location={prism_location()}", "--environment_type=LOOPBACK"]
+        return ["--runner=PrismRunner", f"--prism_location={prism_location()}", "--environment_type=LOOPBACK",
+                OWN_PRISM_SERVER]
     if runner in JOB_SERVER_RUNNERS:
         from exercises.ex11_beam_runners import portable
 

@@ -46,6 +46,8 @@ class FlinkRun:
     fault_fired: bool = False
     log: str = ""
     files: list[dict[str, Any]] = field(default_factory=list)
+    scored_offsets: list[int] = field(default_factory=list)
+    """The offsets the read_committed reader saw on the scored topic (one partition)."""
 
 
 def is_valid(tweet: dict[str, Any]) -> bool:
@@ -80,12 +82,15 @@ class Reader:
             [settings.scored_topic, settings.dead_letter_topic, settings.aggregates_topic]
         )
         self.by_topic: dict[str, list[dict[str, Any]]] = {}
+        self.offsets: dict[str, list[int]] = {}
 
     def poll(self) -> None:
         for msg in self.consumer.consume(500, 0.5):
-            value, topic = msg.value(), msg.topic()
+            value, topic, offset = msg.value(), msg.topic(), msg.offset()
             if msg.error() is None and value is not None and topic is not None:
                 self.by_topic.setdefault(topic, []).append(json.loads(value))
+                if offset is not None:
+                    self.offsets.setdefault(topic, []).append(offset)
 
     def get(self, topic: str) -> list[dict[str, Any]]:
         return self.by_topic.get(topic, [])
@@ -240,6 +245,7 @@ def flink_run(
             fault_fired=not Path(settings.fault_file).exists(),
             log=log_path.read_text(errors="replace"),
             files=files,
+            scored_offsets=reader.offsets.get(settings.scored_topic, []),
         )
     finally:
         reader.consumer.close()

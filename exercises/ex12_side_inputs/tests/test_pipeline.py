@@ -115,7 +115,7 @@ def test_join_transform_in_memory(impl: Implementation, method: str) -> None:
     purchases = [p for p in map(parse_purchase, PURCHASES.splitlines()[1:]) if hasattr(p, "purchase_id")]
     promotions = [p for p in map(parse_promotion, PROMOTIONS.splitlines()[1:])]
     join = impl.pipeline.JOINS[method]
-    with BeamTestPipeline() as p:
+    with BeamTestPipeline(runner="FnApiRunner") as p:
         out = join(p | "Purchases" >> beam.Create(purchases), p | "Profiles" >> beam.Create(profiles),
                    p | "Promotions" >> beam.Create(promotions), p | "Mean" >> beam.Create([113.0]))
         assert_that(out.enriched | beam.Map(lambda e: (e.purchase_id, e.promo_id)),

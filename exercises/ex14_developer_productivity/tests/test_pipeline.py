@@ -98,3 +98,5 @@ def test_cluster_runners_are_refused_in_one_line() -> None:
         "name the runner: a bare DirectRunner tries to download Prism first"
     with pytest.raises(ValueError, match="unknown runner"):
         runner.runner_options("storm")
+    assert "--experiments=disable_prism_server_singleton" in runner.runner_options("prism"), \
+        "Beam shares one Prism server per process: one made by a bare DirectRunner would download"
