@@ -8,8 +8,11 @@ exercise), the untouched starter's run, the quick bench. By file, every exercise
 queue on one worker, and that worker alone would decide the suite's wall time, the more so with each
 new exercise. So those tests are their own units of work; everything else stays grouped by file.
 
-Units go out longest first (the per-test units, then files by number of tests), alternating between
-the two kinds, so that two workers do not both start on a unit that forks heavy children at once.
+Units go out longest first, alternating between the two kinds, so that two workers do not both start
+on a unit that forks heavy children at once: the per-test units by kind in the order of
+`SPREAD_ONE_BY_ONE` (a catalogue runs several children, 50-130 s; an untouched starter's run, 30-100 s;
+a quick bench, 10-70 s), then files by number of tests. Longest first matters at the end: a catalogue
+started last would run alone while the other workers idle (collection order put all of them last).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ import pytest
 from xdist.scheduler.loadfile import LoadFileScheduling
 from xdist.workermanage import WorkerController
 
-#: Tests (node id prefixes) that are each their own unit of work: one per exercise, independent, slow.
+#: Tests (node id prefixes) that are each their own unit of work: one per exercise, independent, slow;
+#: the slowest kind first (the queue's order).
 SPREAD_ONE_BY_ONE = (
     "bootcamp/tests/test_mistakes.py::test_every_wrong_answer_is_rejected",
     "bootcamp/tests/test_exercise_contract.py::test_untouched_starter_fails_every_graded_test",
@@ -37,12 +41,18 @@ def unit_of(nodeid: str) -> str:
 
 def interleaved(units: OrderedDict[str, dict[str, bool]]) -> OrderedDict[str, dict[str, bool]]:
     """The queue in the order described above: single spread tests and files, one of each in turn."""
-    single = [key for key in units if "::" in key]
+    single = sorted((key for key in units if "::" in key), key=_kind)
     files = sorted((key for key in units if "::" not in key), key=lambda key: -len(units[key]))
     order: list[str] = []
     for index in range(max(len(single), len(files))):
         order.extend(queue[index] for queue in (single, files) if index < len(queue))
     return OrderedDict((key, units[key]) for key in order)
+
+
+def _kind(unit: str) -> int:
+    """The position of the unit's prefix in SPREAD_ONE_BY_ONE (its expected cost, highest first)."""
+    return next((i for i, prefix in enumerate(SPREAD_ONE_BY_ONE) if unit.startswith(prefix)),
+                len(SPREAD_ONE_BY_ONE))
 
 
 class FileOrTestScheduling(LoadFileScheduling):

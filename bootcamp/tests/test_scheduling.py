@@ -31,6 +31,12 @@ def test_units_alternate_between_single_tests_and_files_largest_file_first() -> 
     assert list(interleaved(queue)) == ["t.py::x[1]", "b.py", "t.py::x[2]", "a.py", "t.py::x[3]"]
 
 
+def test_the_slowest_kind_of_spread_test_goes_out_first_whatever_the_collection_order() -> None:
+    bench, starter, catalogue = (f"{prefix}x[ex01]" for prefix in reversed(SPREAD_ONE_BY_ONE))
+    queue = OrderedDict((key, {key: False}) for key in (bench, starter, "a.py", catalogue))
+    assert list(interleaved(queue)) == [catalogue, "a.py", starter, bench]
+
+
 @pytest.mark.parametrize("prefix", SPREAD_ONE_BY_ONE)
 def test_every_listed_prefix_names_a_test_that_exists(prefix: str) -> None:
     path, name = prefix.split("::")
