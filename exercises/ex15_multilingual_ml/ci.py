@@ -1,7 +1,7 @@
 """Provided: the CI/CD steps of Exercise 15, each a command, so that CI and a laptop run the same thing.
 
     python -m exercises.ex15_multilingual_ml.ci pipeline  --out DIR   # Beam: corpus -> shards + dead letters
-    python -m exercises.ex15_multilingual_ml.ci train     --out DIR   # vocab, KN, LM, fine-tunes, perplexities
+    python -m exercises.ex15_multilingual_ml.ci train     --out DIR   # vocab, KN, LM, fine-tunes, scores
     python -m exercises.ex15_multilingual_ml.ci promote   --out DIR   # register; champion only if better
     python -m exercises.ex15_multilingual_ml.ci all       --out DIR   # the three in one process
 

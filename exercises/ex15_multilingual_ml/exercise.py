@@ -45,7 +45,8 @@ def run(quick: bool) -> RunResult:
         table.add_column(col, no_wrap=True, justify="left" if col in ("language", "entity") else "right")
     for r in result["train"]["rows"]:
         reg = promoted.get((r["language"], r["entity"]), {})
-        table.add_row(r["language"], r["entity"] or "(all)", str(r["test_tokens"]), f"{100 * r['unk_rate']:.1f}",
+        table.add_row(r["language"], r["entity"] or "(all)", str(r["test_tokens"]),
+                      f"{100 * r['unk_rate']:.1f}",
                       _fmt(r["base"]), _fmt(r["fine_tuned"]), _fmt(r["kn"]), f"{-r['gain_vs_kn']:+.0%}",
                       f"v{reg.get('version', '')}", "promoted" if reg.get("promoted") else "kept")
     console.print(table)
@@ -75,7 +76,7 @@ def bench(quick: bool) -> None:
 
     root = state_dir() / "ex15" / "bench"
     shutil.rmtree(root, ignore_errors=True)
-    report = BenchReport("ex15", "ex15: per language, training seconds and test perplexity, GRU LM vs KN trigram",
+    report = BenchReport("ex15", "ex15: per language, training seconds and test perplexity, GRU vs KN",
                          ["language", "model", "train s", "test perplexity", "vs KN"])
     report.progress(4)
     report.chart("bar", x="language", y="test perplexity", series="model",

@@ -22,7 +22,8 @@ MISTAKES: list[Mistake] = [
                "the probabilities of a seen context no longer sum to one and every word unseen there "
                "gets zero: an infinite perplexity on the first new phrase.",
         file="kneser_ney.py",
-        old="        return (max(self.trigram[(u, v, word)] - d3, 0.0) + d3 * self.followers3[(u, v)] * p2) / total3\n",
+        old="        return (max(self.trigram[(u, v, word)] - d3, 0.0)"
+            " + d3 * self.followers3[(u, v)] * p2) / total3\n",
         new="        return max(self.trigram[(u, v, word)] - d3, 0.0) / total3\n",
         expect="no interpolation",
         tests=("tests/test_kneser_ney.py::test_probabilities_sum_to_one_in_every_context",
@@ -35,7 +36,8 @@ MISTAKES: list[Mistake] = [
                "document will see (leakage).",
         file="evaluate.py",
         old='    counts = Counter(token for sentence in splits["train"] for token in sentence)\n',
-        new="    counts = Counter(token for split in splits.values() for sentence in split for token in sentence)\n",
+        new="    counts = Counter(token for split in splits.values()"
+            " for sentence in split for token in sentence)\n",
         expect="leakage: the vocabulary was built from the",
         tests=("tests/test_evaluate.py::test_vocab_comes_from_the_training_split_only",),
     ),

@@ -138,13 +138,12 @@ def _compiled() -> tuple[Any, Any]:
         nll = -jnp.take_along_axis(logp, yb[..., None], axis=-1)[..., 0]
         return jnp.sum(nll * mb) / jnp.maximum(jnp.sum(mb), 1.0)
 
-    @jax.jit
     def step(p: Params, s: Any, xb: Any, yb: Any, mb: Any, key: Any, rate: Any) -> tuple[Params, Any, Any]:
         loss, grads = jax.value_and_grad(loss_fn)(p, xb, yb, mb, key, rate)
         updates, s = optimizer.update(grads, s, p)
         return optax.apply_updates(p, updates), s, loss
 
-    return optimizer, step
+    return optimizer, jax.jit(step)
 
 
 @lru_cache(maxsize=1)
@@ -196,7 +195,7 @@ def sentence_logprobs(params: Params, sentences: Sequence[list[int]], eos: int,
                       batch: int = 64) -> list[np.ndarray]:
     """Natural-log probability of each token of each sentence (ids ending in eos), whole sentences
     from a zero state (no window cut), batched by padded length."""
-    jax = _jax()
+    _jax()
     forward = _forward_jit()
     out: list[np.ndarray | None] = [None] * len(sentences)
     order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
@@ -220,7 +219,8 @@ def sentence_logprobs(params: Params, sentences: Sequence[list[int]], eos: int,
 def next_distribution(params: Params, context: list[int], eos: int) -> np.ndarray:
     """P(next token | the sentence so far), as probabilities over the vocabulary."""
     x = np.array([[eos, *context]], np.int32)
-    return np.exp(np.asarray(_forward_jit()(params, x))[0, -1]).astype(np.float64)
+    probs: np.ndarray = np.exp(np.asarray(_forward_jit()(params, x), dtype=np.float64)[0, -1])
+    return probs
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,8 @@ def register_model(client: Any, model: LanguageModel, row: Row, settings: Settin
                      if before is not None else None)
     with mlflow.start_run(run_name=name) as run, tempfile.TemporaryDirectory() as tmp:
         mlflow.set_tags({**tags, "eval_key": row.eval_key})
-        mlflow.log_params({"vocab_size": len(model.vocab), **{f"nn_{k}": v for k, v in asdict(model.config).items()},
+        config = {f"nn_{k}": v for k, v in asdict(model.config).items()}
+        mlflow.log_params({"vocab_size": len(model.vocab), **config,
                            "max_vocab": settings.max_vocab, "min_count": settings.min_count})
         metrics = {"perplexity": perplexity, "perplexity_language_model": row.base, "perplexity_kn": row.kn,
                    "gain_vs_kn": 1.0 - perplexity / row.kn, "test_tokens": row.test_tokens,

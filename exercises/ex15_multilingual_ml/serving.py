@@ -96,7 +96,8 @@ def create_app(uri: str, prefix: str = "ex15-lm", alias: str = CHAMPION, refresh
             raise HTTPException(422, detail="the text has no token (letters, digits or punctuation)")
         scored = evaluate.perplexity(model.logprobs, text, model.vocab)
         last_line = [line for line in body.text.splitlines() if line.strip()][-1]
-        suggestions = [Suggestion(word=w, probability=p) for w, p in model.suggest(tokenize(last_line), body.k)]
+        suggestions = [Suggestion(word=w, probability=p)
+                       for w, p in model.suggest(tokenize(last_line), body.k)]
         value = scored.value if math.isfinite(scored.value) else float("inf")
         return Prediction(language=body.language, entity=body.entity, model=name, version=loaded.version,
                           fallback=fallback, perplexity=value, tokens=scored.tokens,

@@ -23,19 +23,23 @@ from dataclasses import dataclass
 
 EOS, UNK, NUM = "</s>", "<unk>", "<num>"
 
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 _LISTS: dict[str, frozenset[str]] = {
-    "en": frozenset("""the of and to a in is that for it as with on be by this are or from at an
+    "en": _words("""the of and to a in is that for it as with on be by this are or from at an
         not you can which have all will if has but one was more when there their your they these
         its into then other only also so such each use used than may any where how been would
-        what we does under should choose click select press enter""".split()),
-    "nl": frozenset("""de het een en van in is dat op te voor met zijn niet aan er als om ook door
+        what we does under should choose click select press enter"""),
+    "nl": _words("""de het een en van in is dat op te voor met zijn niet aan er als om ook door
         bij of u uit kan dan deze die naar wordt worden maar wel nog over tot hebt heeft kunt
         geen zo al dit moet hoe wat waar alle andere wanneer elke hier onder mag via wilt zal
-        toe kies klik selecteer druk voer""".split()),
-    "es": frozenset("""a el la de que y en los las del un una por con para se es al no lo como más
+        toe kies klik selecteer druk voer"""),
+    "es": _words("""a el la de que y en los las del un una por con para se es al no lo como más
         su sus o pero este esta si ya entre cuando todo todos también puede desde hay donde
         sobre sin ser son está otro otra cada muy mismo hasta les le esto estos ese tiene
-        debe elija pulse seleccione vaya haga escoja""".split()),
+        debe elija pulse seleccione vaya haga escoja"""),
 }
 
 STOP_WORDS: dict[str, frozenset[str]] = {

@@ -48,10 +48,7 @@ class KneserNey:
         if self.cont1_total:
             p1 += max(self.cont1[word] - d1, 0.0) / self.cont1_total
         total2 = self.cont2_total[v]
-        if total2:
-            p2 = (max(self.cont2[(v, word)] - d2, 0.0) + d2 * self.followers2[v] * p1) / total2
-        else:
-            p2 = p1
+        p2 = (max(self.cont2[v, word] - d2, 0.0) + d2 * self.followers2[v] * p1) / total2 if total2 else p1
         total3 = self.context3[(u, v)]
         if not total3:
             return p2

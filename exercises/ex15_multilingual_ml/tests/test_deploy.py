@@ -65,7 +65,8 @@ def test_the_images_files_are_enough_to_import_the_service(tmp_path: Path) -> No
                 path = REPO_ROOT / source
                 target = tmp_path / dest.removeprefix("/app/")
                 if path.is_dir():
-                    shutil.copytree(path, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+                    shutil.copytree(path, target, dirs_exist_ok=True,
+                                    ignore=shutil.ignore_patterns("__pycache__"))
                     continue
                 folder = target if dest.endswith("/") else target.parent
                 folder.mkdir(parents=True, exist_ok=True)
@@ -77,7 +78,8 @@ def test_the_images_files_are_enough_to_import_the_service(tmp_path: Path) -> No
               "sys.modules['apache_beam'] = None; "  # the image has no Beam: importing it must not be needed
               f"import importlib; m = importlib.import_module({module!r}); assert callable(m.{factory}); "
               "assert m.__file__.startswith(sys.argv[1]), m.__file__")
-    env = {"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin", "PYTHONNOUSERSITE": "1", "HOME": str(tmp_path),
+    env = {"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin", "PYTHONNOUSERSITE": "1",
+           "HOME": str(tmp_path),
            "BOOTCAMP_IMPL": "solution"}
     result = subprocess.run([sys.executable, "-c", script, str(tmp_path)], cwd=tmp_path, capture_output=True,
                             text=True, env=env, timeout=120, check=False)
@@ -99,13 +101,15 @@ def test_the_workflow_passes_actionlint() -> None:
 
 def test_actionlint_rejects_a_broken_copy(tmp_path: Path) -> None:
     """The check is real: a job that needs a missing job, and an unknown expression context, fail it."""
-    broken = WORKFLOW.read_text().replace("needs: train", "needs: trian").replace("github.ref ==", "gihub.ref ==")
+    broken = WORKFLOW.read_text().replace("needs: train", "needs: trian")
+    broken = broken.replace("github.ref ==", "gihub.ref ==")
     path = tmp_path / "train.yml"
     path.write_text(broken)
     result = subprocess.run([str(_actionlint()), "-no-color", str(path)], capture_output=True, text=True,
                             timeout=60, check=False)
     assert result.returncode == 1
-    assert "trian" in result.stdout and "gihub" in result.stdout
+    assert "trian" in result.stdout
+    assert "gihub" in result.stdout
 
 
 def test_the_workflow_runs_the_ci_steps_in_order_with_valid_arguments() -> None:

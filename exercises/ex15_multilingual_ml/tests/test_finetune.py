@@ -21,8 +21,10 @@ def base(shards: Shards) -> LanguageModel:
     """A small Spanish language model (its vocabulary counted here, not by the learner's code)."""
     train = shards.sentences("train", "es")
     counts = Counter(t for s in train for t in s)
-    vocab = Vocab.from_words(sorted((w for w, n in counts.items() if n >= 2), key=lambda w: (-counts[w], w))[:598])
-    params, _ = neural.train(neural.init(len(vocab), CONFIG), [vocab.encode(s) for s in train], vocab.eos, CONFIG)
+    ranked = sorted((w for w, n in counts.items() if n >= 2), key=lambda w: (-counts[w], w))
+    vocab = Vocab.from_words(ranked[:598])
+    ids = [vocab.encode(s) for s in train]
+    params, _ = neural.train(neural.init(len(vocab), CONFIG), ids, vocab.eos, CONFIG)
     return LanguageModel(vocab, params, CONFIG, "es")
 
 
@@ -31,13 +33,15 @@ def test_fine_tune_starts_from_the_language_model(base: LanguageModel, shards: S
     same = impl.finetune.fine_tune(base, shards.sentences("train", "es", "smath"), zero, "smath")
     for key, value in base.params.items():
         assert np.array_equal(same.params[key], value), (
-            f"fine-tuned from scratch: with 0 steps the entity model must be the language model ({key} differs)")
+            "fine-tuned from scratch: with 0 steps the entity model must be the language model "
+            f"({key} differs)")
     assert same.vocab == base.vocab, "the entity model keeps the language model's vocabulary"
-    assert same.entity == "smath" and same.language == "es"
+    assert same.entity == "smath"
+    assert same.language == "es"
 
 
-def test_fine_tune_lowers_the_entitys_perplexity_and_leaves_the_base_alone(base: LanguageModel, shards: Shards,
-                                                                         impl: Any) -> None:
+def test_fine_tune_lowers_the_entitys_perplexity_and_leaves_the_base_alone(
+        base: LanguageModel, shards: Shards, impl: Any) -> None:
     before = {k: v.copy() for k, v in base.params.items()}
     config = NeuralConfig(**{**CONFIG.__dict__, "steps": 40, "learning_rate": 0.003})
     tuned = impl.finetune.fine_tune(base, shards.sentences("train", "es", "smath"), config, "smath")

@@ -52,5 +52,6 @@ def test_the_same_page_is_in_the_same_split_in_every_language(shards: Shards) ->
 
 def test_shard_sentences_are_tokenised_and_closed(shards: Shards) -> None:
     sentences = shards.sentences("train", "nl", "scalc")
-    assert sentences and all(s[-1] == "</s>" for s in sentences)
+    assert sentences
+    assert all(s[-1] == "</s>" for s in sentences)
     assert all(t == t.lower() for s in sentences[:50] for t in s)

@@ -45,13 +45,15 @@ def test_an_entity_with_a_model_is_served_by_it(service: str, trained: Trained) 
                         timeout=60)
     assert answer.status_code == 200, answer.text
     data = answer.json()
-    assert data["model"] == f"{trained.settings.prefix}-nl-scalc" and data["fallback"] is False
+    assert data["model"] == f"{trained.settings.prefix}-nl-scalc"
+    assert data["fallback"] is False
     model = load_registered(f"models:/{data['model']}/{data['version']}")
     rows = model.logprobs(sentences(TEXT["nl"]))
     tokens = sum(len(r) for r in rows)
     assert data["tokens"] == tokens
     assert math.isclose(data["perplexity"], math.exp(-sum(r.sum() for r in rows) / tokens), rel_tol=1e-6)
-    assert [s["word"] for s in data["suggestions"]] == [w for w, _ in model.suggest(sentences(TEXT["nl"])[0][:-1], 5)]
+    expected = [w for w, _ in model.suggest(sentences(TEXT["nl"])[0][:-1], 5)]
+    assert [s["word"] for s in data["suggestions"]] == expected
 
 
 def test_an_entity_without_a_model_falls_back_to_the_language(service: str, trained: Trained) -> None:
@@ -60,16 +62,20 @@ def test_an_entity_without_a_model_falls_back_to_the_language(service: str, trai
                                                         "text": TEXT[language], "k": 3}, timeout=60)
         assert answer.status_code == 200, answer.text
         data = answer.json()
-        assert data["model"] == f"{trained.settings.prefix}-{language}" and data["fallback"] is True
-        assert len(data["suggestions"]) == 3 and data["perplexity"] > 1
+        assert data["model"] == f"{trained.settings.prefix}-{language}"
+        assert data["fallback"] is True
+        assert len(data["suggestions"]) == 3
+        assert data["perplexity"] > 1
 
 
 def test_unknown_language_and_bad_bodies_are_4xx_with_a_reason(service: str) -> None:
     unknown = httpx.post(f"{service}/predict", json={"language": "fr", "text": "Choisissez"}, timeout=30)
     assert unknown.status_code == 404
-    assert "'fr'" in unknown.json()["detail"] and "nl, es, en" in unknown.json()["detail"]
+    assert "'fr'" in unknown.json()["detail"]
+    assert "nl, es, en" in unknown.json()["detail"]
     empty = httpx.post(f"{service}/predict", json={"language": "nl", "text": "   "}, timeout=30)
-    assert empty.status_code == 422 and "no token" in empty.text
+    assert empty.status_code == 422
+    assert "no token" in empty.text
     assert httpx.post(f"{service}/predict", json={"language": "nl"}, timeout=30).status_code == 422
     assert httpx.post(f"{service}/predict", json={"language": "nl", "text": "x", "extra": 1},
                       timeout=30).status_code == 422
@@ -81,5 +87,6 @@ def test_batch_route_and_health_probe(service: str) -> None:
     answer = httpx.post(f"{service}/invocations", json=body, timeout=60)
     assert answer.status_code == 200, answer.text
     models = [p["model"] for p in answer.json()["predictions"]]
-    assert models[0].endswith("-es-smath") and models[1].endswith("-en")
+    assert models[0].endswith("-es-smath")
+    assert models[1].endswith("-en")
     assert httpx.get(f"{service}/ping", timeout=10).status_code == 200

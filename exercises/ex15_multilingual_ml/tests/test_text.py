@@ -12,9 +12,10 @@ def test_tokenize_lowercases_keeps_accents_and_maps_numbers() -> None:
 
 
 def test_detects_each_language_and_refuses_to_guess_on_too_little() -> None:
-    assert detect_language("Kies Opmaak - Cellen en klik op het tabblad om de cellen op te maken.").language == "nl"
-    assert detect_language("Elija Formato - Celdas y pulse la pestaña para dar formato a las celdas.").language \
-        == "es"
+    dutch = "Kies Opmaak - Cellen en klik op het tabblad om de cellen op te maken."
+    spanish = "Elija Formato - Celdas y pulse la pestaña para dar formato a las celdas."
+    assert detect_language(dutch).language == "nl"
+    assert detect_language(spanish).language == "es"
     assert detect_language("Choose Format - Cells and click the tab to format the cells.").language == "en"
     assert detect_language("LibreOffice Calc").language == "und"
 

@@ -15,7 +15,8 @@ def test_every_language_and_entity_is_evaluated_with_finite_perplexities(trained
     for r in rows:
         assert r["test_tokens"] > 100
         for key in ("base", "kn") + (("fine_tuned",) if r["entity"] else ()):
-            assert math.isfinite(r[key]) and 1 < r[key] < trained.settings.max_vocab, (key, r)
+            assert math.isfinite(r[key]), (key, r)
+            assert 1 < r[key] < trained.settings.max_vocab, (key, r)
 
 
 def test_fine_tuning_beats_the_language_model_on_its_entity(trained: Trained) -> None:
@@ -29,13 +30,17 @@ def test_all_three_models_share_one_evaluation_per_row(trained: Trained) -> None
     keys = [r["eval_key"] for r in trained.evaluation["rows"]]
     assert len(set(keys)) == len(keys)
     for lang in ("nl", "es", "en"):
-        vocab_parts = {r["eval_key"].split("-t")[0] for r in trained.evaluation["rows"] if r["language"] == lang}
+        rows = [r for r in trained.evaluation["rows"] if r["language"] == lang]
+        vocab_parts = {r["eval_key"].split("-t")[0] for r in rows}
         assert len(vocab_parts) == 1, "every model of a language uses the language's vocabulary"
 
 
 def test_saved_models_load_and_suggest(trained: Trained) -> None:
     model = LanguageModel.load((trained.out / "models" / "nl-scalc.npz").read_bytes())
-    assert model.language == "nl" and model.entity == "scalc"
+    assert model.language == "nl"
+    assert model.entity == "scalc"
     assert len(model.vocab) == trained.settings.max_vocab
     words = [w for w, _p in model.suggest(["kies"], 5)]
-    assert len(words) == 5 and "</s>" not in words and "<unk>" not in words
+    assert len(words) == 5
+    assert "</s>" not in words
+    assert "<unk>" not in words
