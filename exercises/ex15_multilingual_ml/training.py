@@ -44,7 +44,7 @@ class Settings:
     prefix: str = "ex15-lm"
     max_vocab: int = 2500
     min_count: int = 2
-    language: NeuralConfig = field(default_factory=lambda: NeuralConfig(steps=600))
+    language: NeuralConfig = field(default_factory=lambda: NeuralConfig(steps=1200))
     entity: NeuralConfig = field(default_factory=lambda: NeuralConfig(steps=60, learning_rate=0.002))
     min_gain: float = 0.01
     languages: tuple[str, ...] = ()
