@@ -36,7 +36,6 @@ DEFAULT_MODULES = ("scalc", "swriter", "simpress", "smath")
 DEFAULT_WORDS_PER_MODULE = 14_000
 """The cap per module (English words; the other languages take the same pages): the sample stays small
 enough to commit (about 1.3 MB) and to train on in seconds."""
-SOURCE_VERSION = "4:7.4.7-1+deb12u14"
 
 _TEXT_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td"}
 

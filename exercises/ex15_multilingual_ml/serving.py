@@ -17,7 +17,6 @@ Run it: `uvicorn --factory exercises.ex15_multilingual_ml.serving:app_from_env -
 
 from __future__ import annotations
 
-import math
 import os
 
 from fastapi import FastAPI, HTTPException
@@ -98,9 +97,8 @@ def create_app(uri: str, prefix: str = "ex15-lm", alias: str = CHAMPION, refresh
         last_line = [line for line in body.text.splitlines() if line.strip()][-1]
         suggestions = [Suggestion(word=w, probability=p)
                        for w, p in model.suggest(tokenize(last_line), body.k)]
-        value = scored.value if math.isfinite(scored.value) else float("inf")
         return Prediction(language=body.language, entity=body.entity, model=name, version=loaded.version,
-                          fallback=fallback, perplexity=value, tokens=scored.tokens,
+                          fallback=fallback, perplexity=scored.value, tokens=scored.tokens,
                           unk_tokens=scored.unk_tokens, suggestions=suggestions)
 
     return app
