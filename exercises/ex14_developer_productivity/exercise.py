@@ -2,7 +2,9 @@
 runner against DuckDB.
 
 No platform service: the fake GitHub/Jira/Slack APIs (`fake.py`) run in a thread of the process that
-runs the pipeline, on a free 127.0.0.1 port, serving a generated organisation.
+runs the pipeline, on a free 127.0.0.1 port, serving a generated organisation. The tests also use the
+`octokit` service (GitHub's recorded answers, `tests/test_recorded_github.py`), which they start
+themselves; `run` and `bench` do not use it, so it is not declared here.
 """
 
 from __future__ import annotations

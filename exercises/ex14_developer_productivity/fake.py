@@ -6,8 +6,8 @@ It speaks what the pipeline's readers must cope with on the real services:
   here unchanged): `page`/`per_page` (default 30, at most 100) with an RFC 8288 `Link` header
   (`next`, `last`, `first`, `prev`), a weak `ETag` on every answer and `304 Not Modified` to a matching
   `If-None-Match` (not counted against the limit, as GitHub documents), `X-RateLimit-Limit/-Remaining/
-  -Used/-Reset/-Resource` on every answer, the primary limit as `403` with `X-RateLimit-Remaining: 0`,
-  and the secondary limit as `429` with `Retry-After`.
+  -Used/-Reset/-Resource` on every answer (a 404 too, as in GitHub's recorded answers), the primary
+  limit as `403` with `X-RateLimit-Remaining: 0`, and the secondary limit as `429` with `Retry-After`.
 - **Jira Cloud REST v3**: `GET /rest/api/3/search?jql=...&startAt=&maxResults=&expand=changelog`,
   `total` in the body, `maxResults` capped at 100 (the server may return fewer than asked).
 - **Slack Web API** under `/slack/api/`: `conversations.list`, `users.list`, `conversations.history`
@@ -181,21 +181,24 @@ def create_app(world: World, control: Control) -> FastAPI:  # noqa: PLR0915 - on
             if request.headers.get("if-none-match") == etag:  # not counted against the limit
                 return Response(status_code=304, headers=headers | _limit_headers(control))
             if control.used >= control.limit:
-                return JSONResponse(
-                    {
-                        "message": "API rate limit exceeded for user ID 1.",
-                        "documentation_url": "https://docs.github.com/rest/overview/rate-limits",
-                    },
-                    status_code=403,
-                    headers=_limit_headers(control),
-                )
+                return _primary_limit(control)
             control.used += 1
             headers |= _limit_headers(control)
         return Response(body, media_type="application/json; charset=utf-8", headers=headers)
 
+    def not_found() -> Response:
+        """GitHub's 404, counted against the limit and with its `X-RateLimit-*` headers, as GitHub's own
+        404s carry them (the recorded `branch-protection` answer of @octokit/fixtures)."""
+        with control.lock:
+            if control.used >= control.limit:
+                return _primary_limit(control)
+            control.used += 1
+            return JSONResponse({"message": "Not Found", "documentation_url": "https://docs.github.com/rest"},
+                                status_code=404, headers=_limit_headers(control))
+
     def repo_or_404(repo: str, owner: str) -> None:
         if owner != ORG or repo not in world.commits:
-            raise _Answered(JSONResponse({"message": "Not Found"}, status_code=404))
+            raise _Answered(not_found())
 
     @app.exception_handler(_Answered)
     async def answered(_request: Request, exc: _Answered) -> Response:
@@ -219,7 +222,7 @@ def create_app(world: World, control: Control) -> FastAPI:  # noqa: PLR0915 - on
     def reviews(owner: str, repo: str, number: int, request: Request) -> Response:
         repo_or_404(repo, owner)
         if (repo, number) not in pulls_by_number:
-            return JSONResponse({"message": "Not Found"}, status_code=404)
+            return not_found()
         return github(request, world.reviews.get((repo, number), []))
 
     @app.get("/api/v3/repos/{owner}/{repo}/pulls/{number}/commits")
@@ -339,6 +342,18 @@ def _limit_headers(control: Control) -> dict[str, str]:
         "X-RateLimit-Reset": str(reset),
         "X-RateLimit-Resource": "core",
     }
+
+
+def _primary_limit(control: Control) -> Response:
+    """GitHub's primary rate limit: 403 with `X-RateLimit-Remaining: 0` until `X-RateLimit-Reset`."""
+    return JSONResponse(
+        {
+            "message": "API rate limit exceeded for user ID 1.",
+            "documentation_url": "https://docs.github.com/rest/overview/rate-limits",
+        },
+        status_code=403,
+        headers=_limit_headers(control),
+    )
 
 
 def _rate_limited(api: str, wait: int) -> Response:

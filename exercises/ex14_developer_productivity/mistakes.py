@@ -6,6 +6,7 @@ from bootcamp.grading import Mistake
 
 _READERS = "tests/test_readers.py"
 _METRICS = "tests/test_metrics.py"
+_RECORDED = "tests/test_recorded_github.py"
 
 MISTAKES: list[Mistake] = [
     Mistake(
@@ -17,6 +18,20 @@ MISTAKES: list[Mistake] = [
         new="next_url = None",
         expect="reading only the first page",
         tests=(f"{_READERS}::test_github_pagination_reads_every_page_once",),
+    ),
+    Mistake(
+        name="next-page-by-number",
+        lesson="GitHub's next page is wherever the Link header's rel=\"next\" says, not the URL asked with "
+               "page+1: a repository's issues page on at /repositories/<id>/issues (recorded from "
+               "api.github.com by @octokit/fixtures). The fake keeps the path, so only the recording "
+               "catches it.",
+        file="readers.py",
+        old='        next_url = response.links.get("next", {}).get("url")\n'
+            "        query = None  # the next link carries the whole query, page and per_page included\n",
+        new='        next_url = url if "next" in response.links else None\n'
+            '        query = {**(query or {}), "page": int((query or {}).get("page", 1)) + 1}\n',
+        expect="URL exactly as given",
+        tests=(f"{_RECORDED}::test_github_items_follows_githubs_recorded_link_headers_page_by_page",),
     ),
     Mistake(
         name="jira-offsets-by-the-size-asked",
