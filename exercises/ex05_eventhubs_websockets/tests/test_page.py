@@ -82,7 +82,9 @@ def test_the_page_reconnects_and_catches_up_after_the_server_restarts(
     again = start_server(impl_name, tmp_path, server.env, port=server.port)  # same group: resumes
     try:
         expect(status).to_have_attribute("data-state", "live", timeout=20_000)
-        assert page.evaluate("window.ex05.connects") == 2
+        # At least one reconnect, and no page reload (that would start from 0); a loaded machine may
+        # add one more, when the server drops the slow page by its policy (code 1013) and it comes back.
+        assert page.evaluate("window.ex05.connects") >= 2
         later = readings(800, rate=400, start_ms=T0 + 2000, disorder_ms=200, seed=22)
         send(hub_kafka, server.env["EX05_TOPIC"], later)
         wait_drawn(page, offline_windows(first + later))

@@ -8,6 +8,7 @@ import contextlib
 import socket
 import struct
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -54,15 +55,16 @@ class Dataset:
 
 
 @pytest.fixture(scope="session")
-def dataset(session: Any) -> Dataset:
+def dataset(session: Any) -> Iterator[Dataset]:
     """Four devices over three days at 15-minute steps (dev-000 and dev-003 share a site but not a
     level), with labelled anomalies, plus three bad rows (null, NaN, time outside its bucket)."""
-    session.execute(f"DROP KEYSPACE IF EXISTS {KEYSPACE}")
-    create_schema(session, KEYSPACE)
+    keyspace = f"{KEYSPACE}_{uuid.uuid4().hex[:8]}"  # the grader's children share the node: one each
+    create_schema(session, keyspace)
     series = generator.generate(4, 3, seed=10)
     bad = generator.bad_rows()
-    written = generator.write_rows(session, KEYSPACE, generator.rows_of(series) + bad)
-    return Dataset(KEYSPACE, series, written, len(bad))
+    written = generator.write_rows(session, keyspace, generator.rows_of(series) + bad)
+    yield Dataset(keyspace, series, written, len(bad))
+    session.execute(f"DROP KEYSPACE IF EXISTS {keyspace}")
 
 
 @pytest.fixture(scope="session")
