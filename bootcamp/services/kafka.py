@@ -64,8 +64,13 @@ logger.controller.level = warn
 
 
 def cluster_id() -> str:
-    """A new cluster id in Kafka's own form: a random UUID, URL-safe base64 without padding."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    """A new cluster id in Kafka's own form: a random UUID, URL-safe base64 without padding, never
+    starting with `-` (one in 64 would: the storage tool's parser then reads it as an option and fails,
+    which is why Kafka's own `Uuid.randomUuid()` draws again in that case, as we do)."""
+    while True:
+        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not text.startswith("-"):
+            return text
 
 
 def jaas_plain_users() -> str:

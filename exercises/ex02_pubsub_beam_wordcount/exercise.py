@@ -142,7 +142,7 @@ def _idle_fire_delay(window_s: float) -> float:
 def bench(quick: bool) -> None:
     use_local_emulator()
     window_s = 1.0
-    burst, steady_rate, steady_s = (300, 10.0, 8) if quick else (4000, 20.0, 30)  # quick: 343 s with 1000
+    burst, steady_rate, steady_s = (200, 10.0, 4) if quick else (4000, 20.0, 30)  # quick: 343 s with 1000
     steady = int(steady_rate * steady_s)
     report = BenchReport(
         "ex02", f"ex02: windowed word count on the emulator, {window_s:g} s windows",

@@ -263,7 +263,7 @@ def _metrics(results: dict[tuple[str, str], WrkResult], keys: dict[str, str],
 
 
 def bench(quick: bool) -> None:
-    seconds, connections = (3, 16) if quick else (10, 64)
+    seconds, connections = (2, 16) if quick else (10, 64)
     logs = state_dir() / "ex03" / "bench"
     report = BenchReport("ex03", f"ex03 under wrk: {seconds}s per cell, {connections} connections, "
                          "1 uvicorn process (uvloop + httptools)",
