@@ -42,6 +42,20 @@ class NeuralConfig:
     dropout: float = 0.3
     clip: float = 1.0
     seed: int = 15
+    tie: bool = False          # output layer = the input embedding (transposed), through a projection
+    weight_decay: float = 0.0  # AdamW's decoupled decay (0: plain Adam)
+    warmup: int = 0            # linear warm-up steps, then
+    decay: str = "constant"    # "constant" or "cosine" (to 5 % of the rate at the last step)
+
+    def rate_at(self, step: int) -> float:
+        """The learning rate of step `step` (0-based): warm-up, then constant or cosine decay."""
+        if self.warmup and step < self.warmup:
+            return self.learning_rate * (step + 1) / self.warmup
+        if self.decay == "cosine":
+            span = max(self.steps - self.warmup, 1)
+            done = min(max(step - self.warmup, 0) / span, 1.0)
+            return self.learning_rate * (0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * done)))
+        return self.learning_rate
 
 
 def _jax() -> Any:
@@ -60,9 +74,13 @@ def init(vocab_size: int, config: NeuralConfig, seed: int | None = None) -> Para
         return rng.uniform(-limit, limit, size=shape).astype(np.float32)
 
     d, h = config.dim, config.hidden
-    return {"embed": glorot(vocab_size, d), "w_x": glorot(d, 3 * h), "w_h": glorot(h, 3 * h),
-            "b": np.zeros(3 * h, np.float32), "w_out": glorot(h, vocab_size),
-            "b_out": np.zeros(vocab_size, np.float32)}
+    params = {"embed": glorot(vocab_size, d), "w_x": glorot(d, 3 * h), "w_h": glorot(h, 3 * h),
+              "b": np.zeros(3 * h, np.float32), "b_out": np.zeros(vocab_size, np.float32)}
+    if config.tie:   # logits = (h @ w_proj) @ embed.T: one matrix for words in and out
+        params["w_proj"] = glorot(h, d)
+    else:
+        params["w_out"] = glorot(h, vocab_size)
+    return params
 
 
 def copy_params(params: Params) -> Params:
@@ -93,7 +111,9 @@ def _forward(params: Params, inputs: Any, dropout_key: Any = None, rate: Any = 0
     hs = jnp.swapaxes(hs, 0, 1)                                   # [B, T, h]
     if dropout_key is not None:
         hs = jnp.where(jax.random.bernoulli(key_out, 1.0 - rate, hs.shape), hs / (1.0 - rate), 0.0)
-    return jax.nn.log_softmax(hs @ params["w_out"] + params["b_out"], axis=-1)
+    # tied: back through the input embedding (a projection hidden -> dim first)
+    logits = hs @ params["w_out"] if "w_out" in params else (hs @ params["w_proj"]) @ params["embed"].T
+    return jax.nn.log_softmax(logits + params["b_out"], axis=-1)
 
 
 def windows(sentences: Sequence[list[int]], eos: int, window: int) -> tuple[np.ndarray, np.ndarray,
@@ -115,10 +135,10 @@ def windows(sentences: Sequence[list[int]], eos: int, window: int) -> tuple[np.n
     return x, y, m
 
 
-def _optimizer(learning_rate: float, clip: float) -> Any:
+def _optimizer(learning_rate: float, clip: float, weight_decay: float) -> Any:
     import optax
 
-    return optax.chain(optax.clip_by_global_norm(clip), optax.adam(learning_rate))
+    return optax.chain(optax.clip_by_global_norm(clip), optax.adamw(learning_rate, weight_decay=weight_decay))
 
 
 @lru_cache(maxsize=1)
@@ -131,7 +151,7 @@ def _compiled() -> tuple[Any, Any]:
     import optax
 
     jnp = jax.numpy
-    optimizer = optax.inject_hyperparams(_optimizer)(learning_rate=0.01, clip=1.0)
+    optimizer = optax.inject_hyperparams(_optimizer)(learning_rate=0.01, clip=1.0, weight_decay=0.0)
 
     def loss_fn(p: Params, xb: Any, yb: Any, mb: Any, key: Any, rate: Any) -> Any:
         logp = _forward(p, xb, key, rate)
@@ -173,6 +193,7 @@ def train(params: Params, sentences: Sequence[list[int]], eos: int, config: Neur
     opt_state = optimizer.init(state_params)
     opt_state.hyperparams["learning_rate"] = jnp.asarray(config.learning_rate, jnp.float32)
     opt_state.hyperparams["clip"] = jnp.asarray(config.clip, jnp.float32)
+    opt_state.hyperparams["weight_decay"] = jnp.asarray(config.weight_decay, jnp.float32)
     rate = jnp.asarray(config.dropout, jnp.float32)
 
     rng = np.random.default_rng(config.seed)
@@ -182,6 +203,8 @@ def train(params: Params, sentences: Sequence[list[int]], eos: int, config: Neur
     for i in range(config.steps):
         idx = rng.choice(len(x), size=config.batch, replace=len(x) < config.batch)
         key, sub = jax.random.split(key)
+        if config.warmup or config.decay != "constant":
+            opt_state.hyperparams["learning_rate"] = jnp.asarray(config.rate_at(i), jnp.float32)
         state_params, opt_state, loss_value = step(state_params, opt_state, x[idx], y[idx], m[idx], sub, rate)
         if on_step is not None and (i + 1) % 100 == 0:
             loss = float(loss_value)

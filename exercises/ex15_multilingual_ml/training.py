@@ -19,10 +19,12 @@ import importlib
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from exercises.ex15_multilingual_ml import neural
 from exercises.ex15_multilingual_ml.neural import LanguageModel, NeuralConfig
@@ -30,6 +32,9 @@ from exercises.ex15_multilingual_ml.vocab import Sentence, Vocab
 
 if TYPE_CHECKING:  # the serving image has no Beam: only the pipeline's output type is needed here
     from exercises.ex15_multilingual_ml.pipeline import Shards
+
+
+LogprobFn = Callable[[Sequence[Sentence]], Sequence[Any]]   # per sentence, its tokens' log-probabilities
 
 
 def implementation(module: str, impl: str | None = None) -> ModuleType:
@@ -44,7 +49,8 @@ class Settings:
     prefix: str = "ex15-lm"
     max_vocab: int = 2500
     min_count: int = 2
-    language: NeuralConfig = field(default_factory=lambda: NeuralConfig(steps=1200))
+    language: NeuralConfig = field(default_factory=lambda: NeuralConfig(
+        dim=128, hidden=128, tie=True, dropout=0.4, steps=1200, warmup=100, decay="cosine", weight_decay=0.1))
     entity: NeuralConfig = field(default_factory=lambda: NeuralConfig(steps=60, learning_rate=0.002))
     min_gain: float = 0.01
     languages: tuple[str, ...] = ()
@@ -86,6 +92,8 @@ class Row:
     kn: float
     eval_key: str
     train_tokens: int
+    mixed: float | None = None
+    mix_weight: float | None = None
 
     @property
     def best_neural(self) -> float:
@@ -99,7 +107,33 @@ class Row:
     def as_dict(self) -> dict[str, Any]:
         return {"language": self.language, "entity": self.entity, "test_tokens": self.test_tokens,
                 "unk_rate": self.unk_rate, "base": self.base, "fine_tuned": self.fine_tuned, "kn": self.kn,
-                "eval_key": self.eval_key, "train_tokens": self.train_tokens, "gain_vs_kn": self.gain_vs_kn}
+                "eval_key": self.eval_key, "train_tokens": self.train_tokens, "gain_vs_kn": self.gain_vs_kn,
+                "mixed": self.mixed, "mix_weight": self.mix_weight}
+
+
+MIX_WEIGHTS = tuple(i / 20 for i in range(21))
+
+
+def mixture(first: LogprobFn, second: LogprobFn, weight: float) -> LogprobFn:
+    """Log-probabilities of the linear interpolation weight * P_first + (1 - weight) * P_second, token by
+    token (both models predict the same outcomes, so the mixture is a distribution over them too)."""
+    def logprobs(sentences: Sequence[Sentence]) -> list[list[float]]:
+        out = []
+        for a, b in zip(first(sentences), second(sentences), strict=True):
+            pa, pb = np.exp(np.asarray(a, np.float64)), np.exp(np.asarray(b, np.float64))
+            out.append(np.log(weight * pa + (1.0 - weight) * pb).tolist())
+        return out
+    return logprobs
+
+
+def mix_weight(first: LogprobFn, second: LogprobFn, validation: Sequence[Sentence], vocab: Vocab,
+               evaluate: ModuleType) -> float:
+    """The weight of `first` in the mixture with the lowest perplexity on the validation split (a grid
+    of 0.05; never chosen on test). Each model's log-probabilities are computed once."""
+    a, b = first(validation), second(validation)
+    scores = {w: evaluate.perplexity(mixture(lambda _s: a, lambda _s: b, w), validation, vocab).value
+              for w in MIX_WEIGHTS}
+    return min(MIX_WEIGHTS, key=lambda w: (scores[w], w))
 
 
 def train_language(shards: Shards, language: str, settings: Settings, impl: str | None = None) -> Trained:
@@ -137,8 +171,15 @@ def evaluate_language(shards: Shards, trained: Trained, impl: str | None = None)
     test = shards.sentences("test", language)
     base = evaluate.perplexity(trained.model.logprobs, test, vocab)
     kn = evaluate.perplexity(trained.kn.logprobs, test, vocab)
+    validation = shards.sentences("validation", language)
+    weight = mix_weight(trained.model.logprobs, trained.kn.logprobs, validation, vocab, evaluate) \
+        if validation else None
+    mixed = None
+    if weight is not None:
+        mixed = evaluate.perplexity(mixture(trained.model.logprobs, trained.kn.logprobs, weight), test,
+                                    vocab).value
     rows.append(Row(language, None, base.tokens, base.unk_tokens / max(base.tokens, 1), base.value, None,
-                    kn.value, eval_key(vocab, test), train_tokens))
+                    kn.value, eval_key(vocab, test), train_tokens, mixed, weight))
     for entity, tuned in sorted(trained.entities.items()):
         test = shards.sentences("test", language, entity)
         if not test:

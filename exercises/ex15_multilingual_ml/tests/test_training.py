@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from exercises.ex15_multilingual_ml.neural import LanguageModel
 from exercises.ex15_multilingual_ml.tests.conftest import ENTITIES, Trained
 
@@ -44,3 +46,28 @@ def test_saved_models_load_and_suggest(trained: Trained) -> None:
     assert len(words) == 5
     assert "</s>" not in words
     assert "<unk>" not in words
+
+
+def test_the_mixture_row_is_chosen_on_validation_and_never_worse_than_both(trained: Trained) -> None:
+    """The GRU+KN row: a weight from the grid, and a mixture no worse than the worse of its two models
+    (log-sum convexity); the weight comes from the validation split, so it is not tuned on test."""
+    from exercises.ex15_multilingual_ml.training import MIX_WEIGHTS
+
+    for r in trained.evaluation["rows"]:
+        if r["entity"] is None:
+            assert r["mix_weight"] in MIX_WEIGHTS, r
+            assert math.isfinite(r["mixed"]), r
+            assert r["mixed"] <= max(r["base"], r["kn"]) + 1e-9, r
+
+
+def test_mixture_is_the_token_wise_linear_interpolation() -> None:
+    from exercises.ex15_multilingual_ml.training import mixture
+
+    def a(_s: object) -> list[list[float]]:
+        return [[math.log(0.5), math.log(0.1)]]
+
+    def b(_s: object) -> list[list[float]]:
+        return [[math.log(0.1), math.log(0.3)]]
+
+    out = mixture(a, b, 0.25)([["x", "</s>"]])
+    assert [math.exp(v) for v in out[0]] == pytest.approx([0.25 * 0.5 + 0.75 * 0.1, 0.25 * 0.1 + 0.75 * 0.3])
