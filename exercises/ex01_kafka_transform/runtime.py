@@ -102,6 +102,9 @@ class FaultyProducer(Producer):
         self.commits += 1
         n, faults = self.commits, self.faults
         if n == faults.abort_at:
+            # The batch's records reach the log first, as when one record of many times out: the abort
+            # then has records to mark (without the flush, whether any were sent is down to timing).
+            self.flush(30)
             log.warning("fault injection: commit %d fails with an abortable error", n)
             raise KafkaException(KafkaError(KafkaError._MSG_TIMED_OUT, "fault injection: a record of "
                                             "this transaction was not delivered", txn_requires_abort=True))
