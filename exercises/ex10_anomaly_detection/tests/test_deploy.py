@@ -6,18 +6,13 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import tomllib
 from pathlib import Path
 
 from bootcamp.paths import REPO_ROOT
+from bootcamp.testing.deploy import locked_versions
 from exercises.ex10_anomaly_detection import main
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy" / "dataflow"
-
-
-def locked_versions() -> dict[str, str]:
-    lock = tomllib.loads((REPO_ROOT / "uv.lock").read_text())
-    return {package["name"]: package["version"] for package in lock["package"]}
 
 
 def test_template_parameters_are_pipeline_options() -> None:

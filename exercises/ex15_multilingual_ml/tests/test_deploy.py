@@ -10,7 +10,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import botocore.session
@@ -20,6 +19,7 @@ from botocore.validate import ParamValidator
 
 from bootcamp import parts
 from bootcamp.paths import REPO_ROOT
+from bootcamp.testing.deploy import locked_versions
 from exercises.ex15_multilingual_ml import ci
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
@@ -48,7 +48,7 @@ def test_vertex_routes_and_port_are_the_apps() -> None:
 
 
 def test_requirements_are_pinned_to_the_lock() -> None:
-    lock = {p["name"]: p["version"] for p in tomllib.loads((REPO_ROOT / "uv.lock").read_text())["package"]}
+    lock = locked_versions()
     for line in (DEPLOY / "requirements.txt").read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             name, version = line.split("==")

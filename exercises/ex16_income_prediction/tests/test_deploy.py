@@ -8,13 +8,13 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import botocore.session
 from botocore.validate import ParamValidator
 
 from bootcamp.paths import REPO_ROOT
+from bootcamp.testing.deploy import locked_versions
 from exercises.ex16_income_prediction.serving import create_app
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
@@ -47,7 +47,7 @@ def test_vertex_routes_and_port_are_the_apps() -> None:
 
 
 def test_requirements_are_pinned_to_the_lock() -> None:
-    lock = {p["name"]: p["version"] for p in tomllib.loads((REPO_ROOT / "uv.lock").read_text())["package"]}
+    lock = locked_versions()
     for line in (DEPLOY / "requirements.txt").read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             name, version = line.split("==")
