@@ -1,26 +1,42 @@
-"""The restart test's fault: an identity map that fails the job once, after a checkpoint has completed.
+"""The restart test's fault: an identity map that kills its own process once, after a checkpoint.
 
-Provided, and used only when EX09_FAULT_FILE names a file. It fails on a record that comes after a
-completed checkpoint (it sees the checkpoint's `_metadata` file; a checkpoint completes only after
-its barrier has passed this operator) plus a margin of records, so the failed attempt has written
-records that the restarted one will write again: an at-least-once sink then shows duplicates. It
-deletes the file before failing, so the restarted job runs clean.
+Provided, and used only when EX09_FAULT_FILE names a file. The map runs in the job's Python UDF
+worker, the process beside the JVM that runs every Python operator of the task, so the fault is a
+`SIGKILL` of that worker mid-stream: no exception, no clean-up, no flush, as when the kernel's OOM
+killer or a node loss takes it. The JVM sees the worker's gRPC channel break, fails the task, and
+Flink's restart strategy restores the job from its last completed checkpoint with a new worker.
+
+It fires on a record that comes after a completed checkpoint (it sees the checkpoint's `_metadata`
+file; a checkpoint completes only after its barrier has passed this operator) plus a margin of
+records, so the killed attempt has written records that the restarted one will write again: an
+at-least-once sink then shows duplicates. It deletes the file first, so the restarted job runs clean.
 """
 
 from __future__ import annotations
 
 import glob
 import os
+import signal
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from pyflink.datastream.functions import MapFunction, RuntimeContext
+
+
+def killed_file(marker: str) -> str:
+    """Where the fault leaves the killed worker's pid and the record count it died at."""
+    return marker + ".killed"
+
 
 MARGIN = 30
 """Records after the completed checkpoint before the fault (three bundles at the tests' bundle size)."""
 
 
 class FailOnce(MapFunction):
+    """Pass records through; once, after a completed checkpoint and MARGIN records, SIGKILL this worker."""
+
     def __init__(self, marker: str, after: int, checkpoint_dir: str) -> None:
         self.marker = marker
         self.after = after
@@ -43,6 +59,10 @@ class FailOnce(MapFunction):
             return value
         if self.seen - self.since >= MARGIN:
             os.remove(self.marker)
-            time.sleep(1.0)  # let the sink's producer send what it was handed
-            raise RuntimeError(f"ex09 injected fault after {self.seen} records")
+            time.sleep(1.0)  # let the sinks' producers send what they were handed (uncommitted)
+            # PyFlink replaces print() in its workers; write the evidence the test reads instead.
+            Path(killed_file(self.marker)).write_text(f"{os.getpid()} {self.seen}\n")
+            sys.stderr.write(f"ex09 fault: SIGKILL of Python worker {os.getpid()} at record {self.seen}\n")
+            sys.stderr.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
         return value

@@ -38,9 +38,18 @@ def connector_jar() -> Path:
     return jar
 
 
+PROCESS_MODE = {"_python_worker_execution_mode": "process"}
+"""Python UDF workers as processes of their own, as on a cluster. On a MiniCluster PyFlink otherwise
+runs them in "loopback" mode, inside the client's own Python process (`StreamExecutionEnvironment
+._open` reads this variable; `process` is the cluster's mode and its only other value). Loopback
+would hide the process boundary the bench measures, and a killed worker would take the client and
+the MiniCluster with it instead of failing one task for Flink to restart."""
+
+
 def job_env(settings: JobSettings, extra: dict[str, str] | None = None) -> dict[str, str]:
     return {
         **os.environ,
+        **PROCESS_MODE,
         **settings.to_env(),
         "EX09_CONNECTOR_JAR": str(connector_jar()),
         "PYTHONPATH": str(REPO_ROOT),

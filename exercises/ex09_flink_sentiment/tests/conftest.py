@@ -1,8 +1,8 @@
 """Exercise 9's fixtures: one Flink job run per session, fed in phases, whose outputs many tests read.
 
 A PyFlink start costs ~15 s (a JVM, the MiniCluster, Python workers), so the suite runs the job once:
-the run injects a fault mid-stream (the restart test) and also yields the scored tweets, dead letters,
-late tweets and window aggregates every other job test asserts on. The phases make lateness
+the run kills its Python UDF worker mid-stream (the restart test) and also yields the scored tweets,
+dead letters, late tweets and window aggregates every other job test asserts on. The phases make lateness
 deterministic: late tweets are produced only after a window has fired (the watermark has passed it).
 """
 
@@ -44,6 +44,9 @@ class FlinkRun:
     dead_letters: list[dict[str, Any]] = field(default_factory=list)
     aggregates: list[dict[str, Any]] = field(default_factory=list)
     fault_fired: bool = False
+    killed_worker: int | None = None
+    """The pid of the Python UDF worker the fault SIGKILLed (None if it never fired)."""
+    job_pid: int = 0
     log: str = ""
     files: list[dict[str, Any]] = field(default_factory=list)
     scored_offsets: list[int] = field(default_factory=list)
@@ -116,6 +119,12 @@ def _await(condition: Any, process: Any, log_path: Path, what: str, deadline: fl
                 + log_path.read_text(errors="replace")[-2000:]
             )
         reader.poll()
+
+
+def _killed_worker(settings: JobSettings) -> int | None:
+    """The pid `faults.FailOnce` wrote before it SIGKILLed its worker (`faults.killed_file`)."""
+    evidence = Path(settings.fault_file + ".killed")
+    return int(evidence.read_text().split()[0]) if evidence.exists() else None
 
 
 def _ms(moment: datetime) -> int:
@@ -243,6 +252,8 @@ def flink_run(
             dead_letters=reader.get(settings.dead_letter_topic),
             aggregates=reader.get(settings.aggregates_topic),
             fault_fired=not Path(settings.fault_file).exists(),
+            killed_worker=_killed_worker(settings),
+            job_pid=process.pid,
             log=log_path.read_text(errors="replace"),
             files=files,
             scored_offsets=reader.offsets.get(settings.scored_topic, []),

@@ -128,3 +128,55 @@ def test_lambda_handler_against_the_stand_in(kafka_bootstrap: str, monkeypatch: 
         monkeypatch.setenv("EX09_TWITTER_BASE_URL", base_url)
         counts = _load(DEPLOY / "lambda" / "handler.py").handler({}, None)
     assert counts["tweets"] == sum(1 for t in state.tweets if matches(t, "#python"))
+
+
+def _dataproc(name: str, kind: Any) -> Any:
+    """A deploy/dataproc YAML file parsed by the Dataproc API's own types: an unknown field is an error."""
+    return kind.from_json(json.dumps(yaml.safe_load((DEPLOY / "dataproc" / name).read_text())))
+
+
+def _flink_env_pin(package: str) -> str:
+    lock = (DEPLOY.parent / "flink-env" / "uv.lock").read_text()
+    block = lock.split(f'[[package]]\nname = "{package}"\n', 1)[1]
+    return block.split('version = "', 1)[1].split('"', 1)[0]
+
+
+def test_dataproc_cluster_has_flink_and_the_jobs_pinned_dependencies() -> None:
+    from google.cloud import dataproc_v1
+
+    cluster = _dataproc("cluster.yaml", dataproc_v1.Cluster)
+    software = cluster.config.software_config
+    assert dataproc_v1.Component.FLINK in software.optional_components
+    assert cluster.config.master_config.num_instances == 1, "Flink has no HA on a 3-master cluster"
+    assert cluster.config.endpoint_config.enable_http_port_access, "the component gateway (Flink UI)"
+    pins = dict(p.split("==") for p in software.properties["dataproc:pip.packages"].split(","))
+    assert pins["textblob"] == _flink_env_pin("textblob")
+    assert pins["vaderSentiment"] == _flink_env_pin("vadersentiment")
+    job = _dataproc("job.yaml", dataproc_v1.Job)
+    flink_minor = ".".join(pins["apache-flink"].split(".")[:2])
+    jars = list(job.flink_job.jar_file_uris)
+    assert len(jars) == 1
+    assert jars[0].endswith(f"-{flink_minor}.jar"), "the connector built for the image's Flink"
+
+
+def test_dataproc_job_runs_the_zips_entry_with_settings_the_job_reads(tmp_path: Path) -> None:
+    from google.cloud import dataproc_v1
+
+    job = _dataproc("job.yaml", dataproc_v1.Job)
+    assert job.placement.cluster_name == _dataproc("cluster.yaml", dataproc_v1.Cluster).cluster_name
+    flink = job.flink_job
+    assert flink.main_class == "org.apache.flink.client.python.PythonDriver"
+    args = list(flink.args)
+    assert args[0] == "-pyfs"
+    assert args[2:4] == ["-pym", "dataproc_main"]
+    entry = _load(DEPLOY / "dataproc" / "main.py")
+    settings = JobSettings.from_env(entry.settings_from_args(args[4:]))
+    assert settings.transaction_timeout_ms <= 900_000, "under the broker's transaction.max.timeout.ms"
+    assert settings.checkpoint_ms > 0
+    assert settings.aggregates_dir.startswith("gs://")
+    with pytest.raises(ValueError, match="EX09_TWEET_TOPIC"):
+        entry.settings_from_args(["EX09_TWEET_TOPIC=tweets"])  # a typo is refused, not ignored
+    build_zip = _load(DEPLOY / "msf" / "build_zip.py")
+    jar = tmp_path / "connector.jar"
+    jar.write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    assert "dataproc_main.py" in build_zip.build(tmp_path / "app.zip", jar)

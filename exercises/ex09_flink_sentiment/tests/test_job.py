@@ -1,22 +1,31 @@
 """The Flink job end to end on the MiniCluster and the real broker, through one injected failure.
 
-All read the session's one job run (`flink_run`): a fault fails the job once mid-stream, after a
-completed checkpoint; Flink restarts it from that checkpoint. `read_committed` readers must then see
-every valid tweet scored exactly once, every bad record dead-lettered exactly once, and window
-aggregates equal to an offline computation over the same tweets.
+All read the session's one job run (`flink_run`): a fault SIGKILLs the job's Python UDF worker once
+mid-stream, after a completed checkpoint; Flink restarts the job from that checkpoint.
+`read_committed` readers must then see every valid tweet scored exactly once, every bad record
+dead-lettered exactly once, and window aggregates equal to an offline computation over the same
+tweets.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter, defaultdict
 from typing import Any
+
+import pytest
 
 from exercises.ex09_flink_sentiment.tests.conftest import FlinkRun
 
 
 def test_the_fault_fired_and_the_job_recovered(flink_run: FlinkRun) -> None:
     assert flink_run.fault_fired, "the injected fault never fired (the job saw no completed checkpoint)"
+    worker = flink_run.killed_worker
+    assert worker is not None, "the fault fired but killed no worker"
+    assert worker != flink_run.job_pid, "the UDF worker ran inside the job's client (loopback mode)"
+    with pytest.raises(ProcessLookupError):
+        os.kill(worker, 0)  # the SIGKILLed worker is gone; the job went on with a new one
 
 
 def test_every_valid_tweet_is_scored_exactly_once_after_the_restart(flink_run: FlinkRun) -> None:

@@ -1,6 +1,7 @@
 """Build the application zip for Amazon Managed Service for Apache Flink, in application.json's layout.
 
     main.py                                   the `python` run option
+    dataproc_main.py                          Dataproc's entry (deploy/dataproc/job.yaml: -pym dataproc_main)
     exercises/__init__.py, exercises/ex09_flink_sentiment/...   the job and the solution (`pyFiles`)
     lib/flink-sql-connector-kafka-3.4.0-1.20.jar                 the `jarfile` run option
     lib/site-packages/{textblob,vaderSentiment}/...              pure-Python dependencies (no pip there)
@@ -36,6 +37,7 @@ def build(out: Path, connector: Path, site_packages: Path | None = None) -> list
     options = run_options()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.write(HERE / "main.py", options["python"])
+        zf.write(HERE.parent / "dataproc" / "main.py", "dataproc_main.py")
         zf.write(EXERCISE.parent / "__init__.py", "exercises/__init__.py")
         for path in sorted(EXERCISE.rglob("*.py")):
             rel = path.relative_to(EXERCISE)
