@@ -10,9 +10,10 @@ new exercise. So those tests are their own units of work; everything else stays 
 
 Units go out longest first, alternating between the two kinds, so that two workers do not both start
 on a unit that forks heavy children at once: the per-test units by kind in the order of
-`SPREAD_ONE_BY_ONE` (a catalogue runs several children, 50-130 s; an untouched starter's run, 30-100 s;
-a quick bench, 10-70 s), then files by number of tests. Longest first matters at the end: a catalogue
-started last would run alone while the other workers idle (collection order put all of them last).
+`SPREAD_ONE_BY_ONE` (a catalogue runs several children, 50-130 s; the Flink cluster's recovery test,
+60-75 s; an untouched starter's run, 30-100 s; a quick bench, 10-70 s), then files by number of
+tests. Longest first matters at the end: a catalogue started last would run alone while the other
+workers idle (collection order put all of them last).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from xdist.workermanage import WorkerController
 #: the slowest kind first (the queue's order).
 SPREAD_ONE_BY_ONE = (
     "bootcamp/tests/test_mistakes.py::test_every_wrong_answer_is_rejected",
+    "bootcamp/tests/test_flink_service.py::",  # one test, 60-75 s: a Flink cluster through a TM loss
     "bootcamp/tests/test_exercise_contract.py::test_untouched_starter_fails_every_graded_test",
     "bootcamp/tests/test_benches.py::test_quick_bench_",
 )
