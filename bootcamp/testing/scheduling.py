@@ -28,7 +28,7 @@ from xdist.workermanage import WorkerController
 #: the slowest kind first (the queue's order).
 SPREAD_ONE_BY_ONE = (
     "bootcamp/tests/test_mistakes.py::test_every_wrong_answer_is_rejected",
-    "bootcamp/tests/test_flink_service.py::",  # one test, 60-75 s: a Flink cluster through a TM loss
+    "bootcamp/tests/test_flink_service.py::test_the_job_survives_losing_its_task_manager",
     "bootcamp/tests/test_exercise_contract.py::test_untouched_starter_fails_every_graded_test",
     "bootcamp/tests/test_benches.py::test_quick_bench_",
 )

@@ -32,9 +32,9 @@ def test_units_alternate_between_single_tests_and_files_largest_file_first() -> 
 
 
 def test_the_slowest_kind_of_spread_test_goes_out_first_whatever_the_collection_order() -> None:
-    bench, starter, catalogue = (f"{prefix}x[ex01]" for prefix in reversed(SPREAD_ONE_BY_ONE))
-    queue = OrderedDict((key, {key: False}) for key in (bench, starter, "a.py", catalogue))
-    assert list(interleaved(queue)) == [catalogue, "a.py", starter, bench]
+    bench, starter, flink, catalogue = (f"{prefix}x[ex01]" for prefix in reversed(SPREAD_ONE_BY_ONE))
+    queue = OrderedDict((key, {key: False}) for key in (bench, starter, "a.py", "b.py", flink, catalogue))
+    assert list(interleaved(queue)) == [catalogue, "a.py", flink, "b.py", starter, bench]
 
 
 @pytest.mark.parametrize("prefix", SPREAD_ONE_BY_ONE)
