@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from bootcamp import parts
@@ -57,28 +59,42 @@ def job_env(settings: JobSettings, extra: dict[str, str] | None = None) -> dict[
     }
 
 
+_SCRATCH: dict[int, str] = {}
+"""Each MiniCluster job's scratch directory (`io.tmp.dirs`), by the job's pid, for `stop_job`."""
+
+
 def start_job(
     settings: JobSettings, impl: str, log_path: Path, extra_env: dict[str, str] | None = None
 ) -> subprocess.Popen[bytes]:
-    """The job as a child in its own session (so a kill takes the MiniCluster's JVM and workers too)."""
+    """The job as a child in its own session (so a kill takes the MiniCluster's JVM and workers too).
+
+    Its Flink scratch files go to a directory of its own, which `stop_job` removes: by default they
+    go to /tmp (among them a 21 MB copy of Flink's RPC jar at every start), and a killed JVM never
+    deletes them."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    scratch = tempfile.mkdtemp(prefix="ex09-flink-")
     with log_path.open("wb") as log:
-        return subprocess.Popen(
+        process = subprocess.Popen(
             [str(flink_python()), "-m", "exercises.ex09_flink_sentiment.job", "--impl", impl],
             cwd=REPO_ROOT,
-            env=job_env(settings, extra_env),
+            env=job_env(settings, {"EX09_IO_TMP_DIR": scratch, **(extra_env or {})}),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    _SCRATCH[process.pid] = scratch
+    return process
 
 
 def stop_job(process: subprocess.Popen[bytes]) -> None:
-    """Kill the job's whole process group (driver, JVM, Python workers)."""
+    """Kill the job's whole process group (driver, JVM, Python workers) and remove its scratch files."""
     if process.poll() is None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, 9)
     process.wait(30)
+    scratch = _SCRATCH.pop(process.pid, None)
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def submit_job(settings: JobSettings, impl: str, log_path: Path, rest_url: str) -> subprocess.Popen[bytes]:
@@ -95,11 +111,13 @@ def submit_job(settings: JobSettings, impl: str, log_path: Path, rest_url: str) 
         )
     where = urlparse(rest_url)
     python = str(flink_python())
+    scratch = tempfile.mkdtemp(prefix="ex09-flink-run-")  # the client's scratch files, as in start_job
     argv = [
         str(home / "bin" / "flink"),
         "run",
         f"-Drest.address={where.hostname}",
         f"-Drest.port={where.port}",
+        f"-Dio.tmp.dirs={scratch}",
         "-pyclientexec",
         python,
         "-pyexec",
@@ -111,7 +129,7 @@ def submit_job(settings: JobSettings, impl: str, log_path: Path, rest_url: str) 
     ]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
-        return subprocess.Popen(
+        process = subprocess.Popen(
             argv,
             cwd=REPO_ROOT,
             env={**job_env(settings), "FLINK_HOME": str(home)},
@@ -119,6 +137,8 @@ def submit_job(settings: JobSettings, impl: str, log_path: Path, rest_url: str) 
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    _SCRATCH[process.pid] = scratch
+    return process
 
 
 def running_jobs(rest_url: str) -> set[str]:

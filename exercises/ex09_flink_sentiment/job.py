@@ -69,6 +69,8 @@ def main(argv: list[str] | None = None) -> None:
     if settings.checkpoint_dir:
         conf.set_string("execution.checkpointing.dir", Path(settings.checkpoint_dir).resolve().as_uri())
         conf.set_string("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION")
+    if os.environ.get("EX09_IO_TMP_DIR"):  # flinkjob.start_job: Flink's scratch files, removed after
+        conf.set_string("io.tmp.dirs", os.environ["EX09_IO_TMP_DIR"])
     conf.set_string("python.fn-execution.bundle.size", os.environ.get("EX09_BUNDLE_SIZE", "1000"))
     conf.set_string("python.fn-execution.bundle.time", os.environ.get("EX09_BUNDLE_TIME_MS", "200"))
     conf.set_string("python.executable", sys.executable)
