@@ -113,17 +113,8 @@ def test_the_job_survives_losing_its_task_manager(
     service, rest = cluster
     deadline = time.monotonic() + DEADLINE_S
     run = uuid.uuid4().hex[:8]
-    settings = JobSettings(
-        bootstrap_servers=kafka_bootstrap,
-        tweets_topic=f"flink-svc-{run}.tweets",
-        scored_topic=f"flink-svc-{run}.scored",
-        aggregates_topic=f"flink-svc-{run}.aggregates",
-        dead_letter_topic=f"flink-svc-{run}.dead-letter",
-        group_id=f"flink-svc-{run}",
-        transactional_id_prefix=f"flink-svc-{run}",
-        checkpoint_ms=500,
-        checkpoint_dir=str(tmp_path / "checkpoints"),
-    )
+    settings = JobSettings.named(kafka_bootstrap, f"flink-svc-{run}", checkpoint_ms=500,
+                                 checkpoint_dir=str(tmp_path / "checkpoints"))
     ensure_topics(settings.topics(), partitions=1)
     tweets = [t for t in generator.tweets(300) if _valid(t)]
     valid = {t["id"] for t in tweets}

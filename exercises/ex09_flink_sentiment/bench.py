@@ -31,17 +31,10 @@ from exercises.ex09_flink_sentiment.solution import parse, scoring
 
 
 def _settings(run: str, parallelism: int, bootstrap: str) -> JobSettings:
-    return JobSettings(
-        bootstrap_servers=bootstrap,
-        tweets_topic=f"ex09-bench-{run}.tweets",
-        scored_topic=f"ex09-bench-{run}-p{parallelism}.scored",
-        aggregates_topic=f"ex09-bench-{run}-p{parallelism}.aggregates",
-        dead_letter_topic=f"ex09-bench-{run}-p{parallelism}.dead-letter",
-        group_id=f"ex09-bench-{run}-p{parallelism}",
-        transactional_id_prefix=f"ex09-bench-{run}-p{parallelism}",
-        parallelism=parallelism,
-        checkpoint_ms=500,
-    )
+    """One bench point's names; every point reads the run's one `tweets` topic."""
+    return JobSettings.named(bootstrap, f"ex09-bench-{run}-p{parallelism}",
+                             tweets_topic=f"ex09-bench-{run}.tweets", parallelism=parallelism,
+                             checkpoint_ms=500)
 
 
 def python_loop(settings: JobSettings, count: int) -> float:

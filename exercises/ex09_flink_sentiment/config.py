@@ -56,6 +56,20 @@ class JobSettings:
             values[field.name] = raw.lower() in ("1", "true", "yes") if kind is bool else kind(raw)
         return cls(**values)  # type: ignore[arg-type]
 
+    @classmethod
+    def named(cls, bootstrap_servers: str, prefix: str, **overrides: object) -> JobSettings:
+        """Settings whose topics, consumer group and transactional ids all carry `prefix`: a run's,
+        a bench point's or a test's own names, so that runs never read each other's records."""
+        names: dict[str, object] = {
+            "tweets_topic": f"{prefix}.tweets",
+            "scored_topic": f"{prefix}.scored",
+            "aggregates_topic": f"{prefix}.aggregates",
+            "dead_letter_topic": f"{prefix}.dead-letter",
+            "group_id": prefix,
+            "transactional_id_prefix": prefix,
+        }
+        return cls(bootstrap_servers=bootstrap_servers, **{**names, **overrides})  # type: ignore[arg-type]
+
     def to_env(self) -> dict[str, str]:
         """The same settings as environment variables, for the job's child process."""
         out = {PREFIX + name.upper(): str(value) for name, value in asdict(self).items()}

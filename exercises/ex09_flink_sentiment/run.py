@@ -52,14 +52,9 @@ def run(quick: bool) -> RunResult:
     bootstrap = kafka.external_endpoint() or kafka.running_endpoint() or kafka.start()
     tag = uuid.uuid4().hex[:6]
     home = state_dir() / "ex09" / f"run-{tag}"
-    settings = JobSettings(
-        bootstrap_servers=bootstrap,
-        tweets_topic=f"tweets-{tag}",
-        scored_topic=f"scored-{tag}",
-        aggregates_topic=f"aggregates-{tag}",
-        dead_letter_topic=f"dead-letter-{tag}",
-        group_id=f"ex09-run-{tag}",
-        transactional_id_prefix=f"ex09-run-{tag}",
+    settings = JobSettings.named(
+        bootstrap,
+        f"ex09-run-{tag}",
         bounded=True,
         checkpoint_dir=str(home / "checkpoints"),
         aggregates_dir=str(home / "aggregates"),

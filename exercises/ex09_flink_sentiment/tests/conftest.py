@@ -147,14 +147,9 @@ def flink_run(
     """
     run = uuid.uuid4().hex[:8]
     home = tmp_path_factory.mktemp("ex09-flink")
-    settings = JobSettings(
-        bootstrap_servers=kafka_bootstrap,
-        tweets_topic=f"ex09-{run}.tweets",
-        scored_topic=f"ex09-{run}.scored",
-        aggregates_topic=f"ex09-{run}.aggregates",
-        dead_letter_topic=f"ex09-{run}.dead-letter",
-        group_id=f"ex09-{run}",
-        transactional_id_prefix=f"ex09-{run}",
+    settings = JobSettings.named(
+        kafka_bootstrap,
+        f"ex09-{run}",
         checkpoint_ms=500,
         checkpoint_dir=str(home / "checkpoints"),
         aggregates_dir=str(home / "aggregates"),
