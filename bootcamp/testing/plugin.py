@@ -188,6 +188,7 @@ class _Outcomes:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.outcomes: dict[str, str] = {}
+        self.failures: dict[str, str] = {}   # why a test failed (its phase and the report's tail)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.failed:
@@ -199,6 +200,8 @@ class _Outcomes:
         previous = self.outcomes.get(report.nodeid)
         if previous is None or grading.OUTCOME_RANK[outcome] > grading.OUTCOME_RANK[previous]:
             self.outcomes[report.nodeid] = outcome
+            if outcome == grading.FAILED:
+                self.failures[report.nodeid] = f"{report.when}: {str(report.longrepr)[-1500:]}"
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -206,7 +209,7 @@ class _Outcomes:
         tracker = self.config.stash.get(_TRACKER, None)
         if tracker is not None:
             tracker.uninstall()
-            tracker.write(items, self.outcomes)
+            tracker.write(items, self.outcomes, self.failures)
         elif self.config.getoption("--impl") == "starter" and self.outcomes:
             _write_progress(items, self.outcomes)
 
@@ -323,10 +326,12 @@ class _Tracker:
             if evidence:
                 tracker._note(evidence)
 
-    def write(self, items: Sequence[pytest.Item], outcomes: dict[str, str]) -> None:
+    def write(self, items: Sequence[pytest.Item], outcomes: dict[str, str],
+              failures: dict[str, str]) -> None:
         tests = {item.nodeid: {"graded": item.nodeid in self.selected,
                                "ran_starter": self.touched.get(item.nodeid),
-                               "outcome": outcomes.get(item.nodeid)} for item in items}
+                               "outcome": outcomes.get(item.nodeid),
+                               "failure": failures.get(item.nodeid)} for item in items}
         self.path.write_text(json.dumps({"tests": tests}, indent=1))
 
 

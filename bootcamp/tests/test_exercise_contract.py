@@ -85,21 +85,36 @@ def test_untouched_starter_fails_every_graded_test_and_every_test_that_runs_it_i
     instead of asking for `impl_name`, and the check would silently skip it)."""
     for service in registry.load(exercise_id).services:
         local_service(service)   # the child finds them through the environment: it starts none
-    record = tmp_path / "record.json"
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", str(folder / "tests"), "--impl=starter", "-q",
-         "-p", "no:cacheprovider", f"--bootcamp-record={record}"],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=900, check=False)
-    assert record.is_file(), result.stdout[-3000:] + result.stderr[-2000:]
-    tests: dict[str, dict[str, object]] = json.loads(record.read_text())["tests"]
+    tests = _run_against_the_starter([str(folder / "tests")], tmp_path / "record.json")
     graded = {node: test for node, test in tests.items() if test["graded"]}
     assert graded, "the check grades some tests"
     unwired = {node: test["ran_starter"] for node, test in tests.items()
                if test["ran_starter"] and not test["graded"]}
     assert unwired == {}, "these tests run the learner's code but `bootcamp check` deselects them"
-    not_failing = {node: test["outcome"] for node, test in graded.items()
-                   if test["outcome"] != "not implemented"}
-    assert not_failing == {}, result.stdout[-3000:]
+    passing = sorted(node for node, test in graded.items() if test["outcome"] == "passed")
+    assert passing == [], "these graded tests pass against the untouched starter: they cannot fail"
+    # A graded test that failed for another reason (a broker call timing out under the load of the
+    # whole suite, say) runs once more on its own: the rule is about the starter, which is the same
+    # both times; one that fails otherwise again is reported with why, both times.
+    failed = sorted(node for node, test in graded.items() if test["outcome"] != "not implemented")
+    if failed:
+        again = _run_against_the_starter(failed, tmp_path / "record-again.json")
+        still = {node: [graded[node]["failure"], again.get(node, {}).get("failure")] for node in failed
+                 if again.get(node, {}).get("outcome") != "not implemented"}
+        assert still == {}, "these graded tests fail against the starter, twice, other than as " \
+                            "'not implemented yet'"
+
+
+def _run_against_the_starter(targets: list[str], record: Path) -> dict[str, dict[str, object]]:
+    """Run `targets` (a tests folder, or node ids) against the starter, none deselected, recording
+    for each test whether the check grades it, whether it ran the starter, and its outcome."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", *targets, "--impl=starter", "-q",
+         "-p", "no:cacheprovider", f"--bootcamp-record={record}"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=900, check=False)
+    assert record.is_file(), result.stdout[-3000:] + result.stderr[-2000:]
+    tests: dict[str, dict[str, object]] = json.loads(record.read_text())["tests"]
+    return tests
 
 
 NO_DIRECT_SWITCH = re.compile(r"""getoption\(\s*["']--impl["']|environ\s*\[\s*["']BOOTCAMP_IMPL["']\s*\]"""
