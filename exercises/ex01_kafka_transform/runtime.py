@@ -10,6 +10,7 @@ group and logs its counters. The parts that decide the delivery guarantees (the 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -252,15 +253,45 @@ class TransformerRuntime(ABC):
         """The last guard against waiting in silence: librdkafka calls without a timeout (a
         synchronous commit, closing the group) can block while no broker answers. If one phase of the
         loop lasts longer than both bounds while every broker is down, log why and exit 1. Nothing
-        undelivered was committed, so a restart resumes correctly."""
+        undelivered was committed, so a restart resumes correctly.
+
+        "Every broker is down" cannot wait for the error callback alone: librdkafka serves it only
+        inside `poll`, `consume` or `flush`, so a broker that dies while the loop is blocked in a
+        synchronous commit (which waits for `socket.timeout.ms`, 60 s by default) is never reported.
+        A phase stuck past the bound therefore asks the cluster itself, at most every few seconds."""
         bound = self.settings.broker_timeout_s + self.settings.flush_timeout_s + 5
+        probed_at = 0.0
         while not self._closed.wait(0.5):
-            stuck = time.monotonic() - self._phase_since
-            if self._down_since is not None and stuck > bound:
-                log.error("lost the brokers, stuck in %s for %.0fs with no broker reachable; exiting "
-                          "(nothing undelivered was committed)", self._phase, stuck)
-                logging.shutdown()
-                os._exit(EXIT_FAILED)
+            now = time.monotonic()
+            stuck = now - self._phase_since
+            if stuck <= bound:
+                continue
+            if self._down_since is None:
+                if now - probed_at < 3:
+                    continue
+                probed_at = now
+                if self._a_broker_answers():
+                    continue
+            log.error("lost the brokers, stuck in %s for %.0fs with no broker reachable; exiting "
+                      "(nothing undelivered was committed)", self._phase, stuck)
+            logging.shutdown()
+            os._exit(EXIT_FAILED)
+
+    def _a_broker_answers(self, within_s: float = 3.0) -> bool:
+        """A metadata request for the input topic, answered by any broker within `within_s`.
+
+        Asked through the producer's handle, in a thread of its own with a bounded wait: measured with
+        a frozen broker, the consumer's `list_topics(timeout=2)` did not return for over 30 s while a
+        synchronous commit was in flight on the same handle."""
+        answered = threading.Event()
+
+        def probe() -> None:
+            with contextlib.suppress(KafkaException, RuntimeError):
+                self.producer.list_topics(self.settings.input_topic, timeout=within_s)
+                answered.set()
+
+        threading.Thread(target=probe, name="broker-probe", daemon=True).start()
+        return answered.wait(within_s + 0.5)
 
     def _check_brokers(self) -> None:
         """While every broker is down: a metadata request tells when one is back; give up after

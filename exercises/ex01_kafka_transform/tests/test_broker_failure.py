@@ -22,12 +22,12 @@ from confluent_kafka import Producer
 from bootcamp.kafka.admin import ensure_topics
 from bootcamp.kafka.config import client_config
 from bootcamp.services.kafka import KafkaService
-from bootcamp.testing.processes import wait_until
+from bootcamp.testing.processes import Spawned, wait_until
 from exercises.ex01_kafka_transform.config import TransformerSettings
 from exercises.ex01_kafka_transform.observer import read_topic
 from exercises.ex01_kafka_transform.offsets import group_lag
 from exercises.ex01_kafka_transform.runtime import EXIT_FAILED
-from exercises.ex01_kafka_transform.tests.conftest import StartTransformer, finished
+from exercises.ex01_kafka_transform.tests.conftest import StartTransformer, finished, settings_env
 from exercises.ex01_kafka_transform.tests.test_transformer import keyed_values
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -135,3 +135,47 @@ def test_broker_killed_mid_stream_transformer_exits_with_a_reason_or_recovers(
     assert lost == [], f"{len(lost)} records lost across the broker's death, e.g. {lost[:3]}"
     patient.check_alive()
     stop_sending.set()
+
+
+def test_a_broker_that_stops_answering_during_a_synchronous_commit_is_noticed_within_the_bound(
+        own_broker: SamePortKafka, tmp_path: Path) -> None:
+    """The runtime's watchdog, on the path where librdkafka reports nothing: the broker stops
+    answering (SIGSTOP: a hung JVM or a network partition; its connections stay open) while the loop
+    is blocked in a synchronous commit. No connection fails, so the error callback never says that
+    every broker is down, and it would be served only inside poll, consume or flush anyway; the commit
+    waits for `socket.timeout.ms`, 60 s. The watchdog must find out by asking the cluster and exit 1
+    with its reason within its bound (broker_timeout_s + flush_timeout_s + 5 = 15 s here).
+    Deterministic: the batch waits for the test to freeze the broker before it commits."""
+    run = os.urandom(4).hex()
+    settings = TransformerSettings(
+        input_topic=f"ex01-{run}.in", output_topic=f"ex01-{run}.out", dead_letter_topic=f"ex01-{run}.dlq",
+        group_id=f"ex01-{run}", partitions=1, batch_size=10, flush_timeout_s=5, broker_timeout_s=5,
+        create_topics=False)
+    ensure_topics(settings.topics(), partitions=settings.partitions)
+    producer = Producer(client_config({}))
+    producer.produce(settings.input_topic, key=b"k", value=b"v")
+    assert producer.flush(30) == 0
+    go = tmp_path / "go"
+    stalled = Spawned("exercises.ex01_kafka_transform.tests.stalled_commit",
+                      {**settings_env(settings), "STALLED_GO_FILE": str(go)}, tmp_path / "stalled.log")
+    broker_group = json.loads(own_broker.state_path.read_text())["pid"]
+    try:
+        wait_until(lambda: "waiting for the go file" in stalled.log(), 90, "the first batch", stalled)
+        os.killpg(broker_group, signal.SIGSTOP)
+        go.touch()
+        released_at = time.monotonic()
+        try:
+            code = stalled.wait(45)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"blocked in the commit with no broker answering, and nothing noticed:\n"
+                        f"{stalled.log()[-2000:]}")
+        took = time.monotonic() - released_at
+        print(f"\nbroker frozen during a synchronous commit: exit {code} after {took:.1f}s")
+        reasons = [line for line in stalled.log().splitlines() if "ERROR ex01" in line]
+        assert code == EXIT_FAILED, stalled.log()[-2000:]
+        assert len(reasons) == 1, f"one line says why: {reasons}"
+        assert "lost the brokers, stuck in commit" in reasons[0], reasons[0]
+        assert took < 40, f"noticed only after {took:.0f}s: the commit's own timeout, not the watchdog"
+    finally:
+        os.killpg(broker_group, signal.SIGCONT)
+        stalled.kill()
