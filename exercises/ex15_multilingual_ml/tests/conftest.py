@@ -14,14 +14,16 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from exercises.ex15_multilingual_ml.corpus import data_file
 from exercises.ex15_multilingual_ml.neural import NeuralConfig
-from exercises.ex15_multilingual_ml.pipeline import Shards
 from exercises.ex15_multilingual_ml.training import Settings
+
+if TYPE_CHECKING:  # Beam's import costs 3 s; most tests here do not run the pipeline
+    from exercises.ex15_multilingual_ml.pipeline import Shards
 
 ENTITIES = ("scalc", "smath")
 SPANISH_IN_ENGLISH = ("La hoja de cálculo permite insertar filas y columnas. Para eliminar una fila, "
