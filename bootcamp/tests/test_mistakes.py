@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -37,6 +38,14 @@ from bootcamp.paths import REPO_ROOT
 BUILT = sorted(registry.exercise_folders().items())
 CHILD_TIMEOUT_S = 150            # per test (pytest-timeout); a mistake must be caught well before it
 PARALLEL = 2                     # children at once: the machines have two cores
+#: Catalogues whose children run one at a time, and why.
+ONE_AT_A_TIME = {
+    "ex09_flink_sentiment": "each child runs a Flink MiniCluster with its Python workers; two at once, "
+                            "beside the suite's other workers, once missed the job's 130 s deadline",
+}
+#: The plugin's report of a starter's stub: a line that starts with it, or a summary line's reason
+#: (` - not implemented yet: ...`); not the words quoted in a traceback's source lines.
+NOT_IMPLEMENTED_REPORT = re.compile(r"(?m)(^|\s-\s)" + re.escape(grading.NOT_IMPLEMENTED) + " yet")
 LINKED = ("data", "scripts", ".parts", "uv.lock")  # read-only resources the tests may open (built
 # parts: the Prism binary, the Lambda emulator, resolved jars; the lock a package build pins from):
 # linked, not copied
@@ -212,7 +221,7 @@ def verdict(mistake: Mistake, run: Run) -> str | None:
         return f"{mistake.name}: the run was killed after {CHILD_TIMEOUT_S}s\n{tail}"
     if "Timeout" in run.output and "+++" in run.output:
         return f"{mistake.name}: a test timed out instead of failing\n{tail}"
-    if grading.NOT_IMPLEMENTED + " yet" in run.output:
+    if NOT_IMPLEMENTED_REPORT.search(run.output):
         return f"{mistake.name}: failed as 'not implemented yet', not on the mistake\n{tail}"
     if run.code != 1:
         return f"{mistake.name}: exit code {run.code}, not 1 (the check must reject it)\n{tail}"
@@ -247,7 +256,7 @@ def grade_catalogue(folder: Path, mistakes: list[Mistake], work: Path) -> list[s
         return job
 
     jobs = [baseline, *(one(m) for m in mistakes)]
-    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+    with ThreadPoolExecutor(max_workers=1 if folder.name in ONE_AT_A_TIME else PARALLEL) as pool:
         results = list(pool.map(lambda job: job(), jobs))
     return [problem for found in results for problem in found]
 
@@ -275,6 +284,9 @@ def test_every_wrong_answer_is_rejected_and_the_solution_as_starter_passes(
     (Run(0, "3 passed"), "exit code 0, not 1"),
     (Run(1, "E   AssertionError: something else\n1 failed"), "the output lacks"),
     (Run(1, "not implemented yet: transform.uppercase\n1 failed"), "not implemented yet"),
+    (Run(1, "FAILED tests/t.py::test_a - not implemented yet: transform.uppercase"), "not implemented yet"),
+    (Run(1, '    start = line.find("not implemented yet")\nE   AssertionError: timed out\n1 error'),
+     "the output lacks"),
     (Run(1, "+++++++ Timeout +++++++\nFailed: Timeout >150.0s committed offsets moved"), "timed out"),
     (Run(None, ""), "killed after"),
     (Run(5, "no tests ran"), "exit code 5"),
