@@ -1,10 +1,10 @@
 """A transformer for the watchdog's test, not the learner's: its first batch waits until the test has
-killed the broker, then commits synchronously. That is the path on which librdkafka reports nothing:
+frozen the broker, then commits synchronously. That is the path on which librdkafka reports nothing:
 the error callback is served only inside `poll`/`consume`/`flush`, and a synchronous commit waits for
-`socket.timeout.ms` (60 s) with no broker to send it to.
+`socket.timeout.ms` (60 s) for a broker that does not answer.
 
 Run as `python -m exercises.ex01_kafka_transform.tests.stalled_commit` with `EX01_*` settings and
-`STALLED_GO_FILE`, the file the test creates once the broker is dead.
+`STALLED_GO_FILE`, the file the test creates once the broker is frozen.
 """
 
 from __future__ import annotations
