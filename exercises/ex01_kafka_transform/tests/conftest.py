@@ -12,10 +12,11 @@ from confluent_kafka import KafkaError, Message, Producer
 
 from bootcamp.kafka.admin import ensure_topics
 from bootcamp.kafka.config import client_config
-from bootcamp.kafka.messages import Headers, position
+from bootcamp.kafka.messages import Headers
 from bootcamp.testing.plugin import Implementation
 from bootcamp.testing.processes import Spawned
 from exercises.ex01_kafka_transform.config import TransformerSettings
+from exercises.ex01_kafka_transform.observer import read_topic
 
 
 @pytest.fixture
@@ -38,20 +39,41 @@ def settings_env(settings: TransformerSettings) -> dict[str, str]:
 
 
 class Feeder:
-    """Produces records and remembers where each landed, from its delivery report."""
+    """Produces records and remembers where each landed, from its delivery report.
+
+    A delivery report does not always carry the offset. When the idempotent producer retries a batch
+    that the broker had already written (its first answer was lost to a timeout or a dropped
+    connection), the broker answers DUPLICATE_SEQUENCE_NUMBER and librdkafka reports the record as
+    delivered, with its partition but without an offset. Under the suite's load that happens; `landed`
+    then reads the offset back from the topic.
+    """
 
     def __init__(self) -> None:
         self.producer = Producer(client_config({"linger.ms": 2, "enable.idempotence": True,
                                                 "partitioner": "murmur2_random"}))
-        self.positions: dict[bytes | None, list[tuple[int, int]]] = {}
+        self.positions: dict[bytes | None, list[tuple[int, int | None]]] = {}
         self.errors: list[KafkaError] = []
 
     def _report(self, error: KafkaError | None, msg: Message) -> None:
         if error is not None:
             self.errors.append(error)
             return
-        where = position(msg)
-        self.positions.setdefault(msg.value(), []).append((where.partition, where.offset))
+        partition = msg.partition()
+        if partition is None:
+            self.errors.append(KafkaError(KafkaError._UNKNOWN_PARTITION, "delivered without a partition"))
+            return
+        self.positions.setdefault(msg.value(), []).append((partition, msg.offset()))
+
+    def landed(self, topic: str, value: bytes | None) -> tuple[int, int]:
+        """Partition and offset of the first record sent with `value`, from its delivery report or,
+        when the report had no offset, from reading `topic` back."""
+        partition, offset = self.positions[value][0]
+        if offset is not None:
+            return partition, offset
+        found = sorted(r.offset for r in read_topic(topic).records
+                       if r.partition == partition and r.value == value)
+        assert found, f"{value!r} was reported delivered to partition {partition} but is not there"
+        return partition, found[0]
 
     def send(self, topic: str, key: bytes | None, value: bytes | None,
              headers: Headers | None = None) -> None:

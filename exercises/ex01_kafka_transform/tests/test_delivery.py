@@ -61,7 +61,7 @@ def test_committed_offsets_do_not_move_past_a_record_whose_delivery_failed(
     for value in values:
         feeder.send(settings.input_topic, b"one-key", value)  # one key: one partition, in this order
     feeder.flush()
-    partition, big_offset = feeder.positions[big.encode()][0]
+    partition, big_offset = feeder.landed(settings.input_topic, big.encode())
 
     first = start_transformer(settings)
     code = finished(first, 90)

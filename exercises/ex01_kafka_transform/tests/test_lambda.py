@@ -93,7 +93,7 @@ def test_handler_transforms_a_real_batch_and_dead_letters_bad_records(
     assert all(r.headers["trace"].startswith(b"t") for r in out.records)
     dead = read_topic(settings.dead_letter_topic, count=1, idle_s=1).records
     assert [(r.value, r.headers["dlq.reason"]) for r in dead] == [(bad, b"not-utf8")]
-    assert dead[0].headers["dlq.source.offset"] == str(feeder.positions[bad][0][1]).encode()
+    assert dead[0].headers["dlq.source.offset"] == str(feeder.landed(settings.input_topic, bad)[1]).encode()
 
 
 def build_package(impl: Implementation, out: Path) -> Path:

@@ -116,7 +116,7 @@ def test_bad_records_are_dead_lettered_with_reasons_while_good_ones_flow(
         assert record.headers["dlq.reason"].decode() == bad[record.value]
         assert record.headers.get("origin") == b"test", "a dead letter must keep the original headers"
         assert record.headers["dlq.source.topic"].decode() == settings.input_topic
-        partition, offset = feeder.positions[record.value][0]
+        partition, offset = feeder.landed(settings.input_topic, record.value)
         assert int(record.headers["dlq.source.partition"]) == partition
         assert int(record.headers["dlq.source.offset"]) == offset
         assert record.headers["dlq.error"]
