@@ -54,7 +54,15 @@ class Exercise:
     services: tuple[str, ...]
     run: Callable[[bool], RunResult]
     bench: Callable[[bool], None]
+    # Services only the tests use, beyond `services` (which `run` and `bench` start). The harnesses
+    # that run an exercise's tests in children (its catalogue of mistakes, the starter contract)
+    # start all of them once, so that no child starts a server that a sibling then uses.
+    test_services: tuple[str, ...] = ()
     folder: Path = field(default=Path())
+
+    @property
+    def services_for_tests(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.services, *self.test_services)))
 
     @property
     def package(self) -> str:

@@ -82,7 +82,7 @@ def test_untouched_starter_fails_every_graded_test_and_every_test_that_runs_it_i
     it). Two rules: each test `bootcamp check` grades fails with "not implemented yet"; and each test
     that ran the starter is one `bootcamp check` grades (else its fixtures read the switch themselves
     instead of asking for `impl_name`, and the check would silently skip it)."""
-    for service in registry.load(exercise_id).services:
+    for service in registry.load(exercise_id).services_for_tests:
         local_service(service)   # the child finds them through the environment: it starts none
     tests = _run_against_the_starter([str(folder / "tests")], tmp_path / "record.json")
     graded = {node: test for node, test in tests.items() if test["graded"]}
@@ -135,3 +135,21 @@ def test_tests_and_fixtures_ask_for_the_implementation_instead_of_reading_the_sw
             found += [f"{where}:{node.lineno}: imports {name}" for name in names
                       if {"solution", "starter"} & set(name.split("."))]
     assert found == [], "request the `impl` or `impl_name` fixture instead"
+
+
+SERVICE_USE = re.compile(r"""local_service\(\s*["'](?P<name>[a-z0-9_-]+)["']\s*\)"""
+                         r"""|\b(?P<kafka>kafka_bootstrap)\b""")
+
+
+@pytest.mark.parametrize(("exercise_id", "folder"), BUILT, ids=[e for e, _ in BUILT])
+def test_every_service_the_tests_use_is_declared_by_the_manifest(exercise_id: str, folder: Path) -> None:
+    """The harnesses that run an exercise's tests in children start `services_for_tests` once. A
+    service they miss is started by a child in the state directory its siblings share, and stopped
+    when that child ends, under a sibling still using it (ex14's recorded GitHub server once did
+    that: a connection refused instead of the mistake's message)."""
+    used: set[str] = set()
+    for path in sorted((folder / "tests").glob("**/*.py")):
+        for match in SERVICE_USE.finditer(path.read_text()):
+            used.add("kafka" if match.group("kafka") else match.group("name"))
+    declared = set(registry.load(exercise_id).services_for_tests)
+    assert used - declared == set(), "add these to the manifest's services or test_services"

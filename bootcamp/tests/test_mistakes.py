@@ -7,8 +7,11 @@ with `--impl=starter`, from the tree (so `python -m pytest` imports the copy, ah
 install), and must fail (exit 1) printing the mistake's `expect` text: not by a timeout, and not by
 "not implemented yet". The unedited solution copied into `starter/` must pass the same tests.
 
-Services start once, here (`local_service`); the children find them through the environment, as an
-external endpoint, so no child starts its own broker. At most two children run at once.
+Services start once, here (`local_service`, every one the manifest's `services_for_tests` names); the
+children find them through the environment, as an external endpoint, so no child starts its own broker.
+Each child has a state directory of its own all the same: a server a child started would be stopped
+when that child ends, and a sibling sharing its state directory would lose it mid-test. At most two
+children run at once.
 
 The fast tests check the catalogues and hints themselves: parts and mistakes name tests that
 `bootcamp check` collects (one `--collect-only` of every exercise), each `old` occurs exactly once.
@@ -232,11 +235,11 @@ def verdict(mistake: Mistake, run: Run) -> str | None:
 
 def grade_catalogue(folder: Path, mistakes: list[Mistake], work: Path) -> list[str]:
     """Run the baseline and every mistake (at most PARALLEL at once); the problems found."""
-    env = child_env(work / "state")
     baseline_tests = tuple(dict.fromkeys(t for m in mistakes for t in m.tests))
 
     def baseline() -> list[str]:
         exercise = build_tree(work / "baseline", folder)
+        env = child_env(work / "baseline" / "state")
         where = imported_from(exercise.parent.parent, env, folder.name)
         problems = [f"the child imports {path} from outside the copy" for path in where
                     if not Path(path).is_relative_to(work / "baseline")]
@@ -251,6 +254,7 @@ def grade_catalogue(folder: Path, mistakes: list[Mistake], work: Path) -> list[s
             exercise = build_tree(work / mistake.name, folder)
             path = exercise / "starter" / mistake.file
             path.write_text(mistake.apply(path.read_text()))
+            env = child_env(work / mistake.name / "state")
             found = verdict(mistake, run_tests(exercise, mistake.tests, env))
             return [found] if found else []
         return job
@@ -273,7 +277,7 @@ GRADED = [(exercise_id, folder, path) for exercise_id, folder in BUILT
 def test_every_wrong_answer_is_rejected_and_the_solution_as_starter_passes(
         exercise_id: str, folder: Path, catalogue: Path, tmp_path: Path,
         local_service: Callable[[str], str]) -> None:
-    for service in registry.load(exercise_id).services:
+    for service in registry.load(exercise_id).services_for_tests:
         local_service(service)   # started once; the children see it through the environment
     problems = grade_catalogue(folder, load_catalogue(catalogue), tmp_path)
     assert problems == [], "\n\n".join(problems)

@@ -138,4 +138,5 @@ def bench(quick: bool) -> None:
     report.finish(metrics)
 
 
-EXERCISE = Exercise(id="ex14", title=CATALOG["ex14"], services=(), run=run, bench=bench)
+EXERCISE = Exercise(id="ex14", title=CATALOG["ex14"], services=(), run=run, bench=bench,
+                    test_services=("octokit",))
