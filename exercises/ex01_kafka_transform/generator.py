@@ -8,6 +8,7 @@ not UTF-8 and oversized), to watch the dead-letter topic fill while good records
 
 from __future__ import annotations
 
+import gc
 import logging
 import random
 import time
@@ -137,6 +138,7 @@ def main(
                                        "partitioner": "murmur2_random"}))
     if warm_up:
         warm(producer, target)
+    gc.freeze()  # what is alive now lives as long as the process: no full collection walks it mid-stream
     sent = produce(producer, target, records(count, keys, size, bad_every, settings.max_value_bytes, seed),
                    rate)
     log.info("sent %d records to %s", sent, target)

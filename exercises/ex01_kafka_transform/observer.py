@@ -62,13 +62,17 @@ def _observed(msg: Message, received_ns: int) -> Observed:
 
 def read_topic(topic: str, count: int | None = None, idle_s: float | None = None,
                timeout_s: float = 60.0, on_record: Callable[[Observed], None] | None = None,
-               isolation: str = "read_committed", follow: bool = False) -> Observation:
+               isolation: str = "read_committed", follow: bool = False,
+               on_caught_up: Callable[[], None] | None = None) -> Observation:
     """Read `topic` from the beginning: to the end of every partition, or `count` records.
 
     The end is librdkafka's partition EOF: the consumer's fetch position reached the partition's end
     offset (the high watermark, or the last stable offset for `read_committed`, past commit markers
     and aborted records). With `count` or `follow` it keeps reading new records instead, until
     `count`, `timeout_s`, or, when given, `idle_s` at the end of every partition without a new record.
+    `on_caught_up` is called once, the first time every partition is at its end: a latency run starts
+    its generator there, so that the observer's own start (connection, offsets, first fetch) is not
+    counted as the latency of the first records.
     """
     consumer = Consumer(client_config({
         "group.id": f"observer-{uuid.uuid4().hex[:8]}",  # required by the client; never joined
@@ -89,15 +93,20 @@ def read_topic(topic: str, count: int | None = None, idle_s: float | None = None
                 break
             if idle_s is not None and len(at_end) >= partitions and time.monotonic() - last > idle_s:
                 break
-            for msg in _drain(consumer, 1000, 0.05):
+            batch = _drain(consumer, 1000, 0.05)
+            received_ns = time.time_ns()  # when the batch reached us, not when we got to each record
+            for msg in batch:
                 error = msg.error()
                 if error is not None:
                     if error.code() == KafkaError._PARTITION_EOF and msg.partition() is not None:
                         at_end.add(int(msg.partition() or 0))
                         last = time.monotonic()
+                        if on_caught_up is not None and len(at_end) >= partitions:
+                            on_caught_up()
+                            on_caught_up = None
                     continue
                 at_end.discard(int(msg.partition() or 0))
-                observed = _observed(msg, time.time_ns())
+                observed = _observed(msg, received_ns)
                 seen.records.append(observed)
                 last = time.monotonic()
                 if on_record:

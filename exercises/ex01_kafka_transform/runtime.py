@@ -11,6 +11,7 @@ group and logs its counters. The parts that decide the delivery guarantees (the 
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -195,6 +196,11 @@ class TransformerRuntime(ABC):
                                 on_revoke=self._on_revoke)
         log.info("transforming %s -> %s (dead letters: %s), group %s", self.settings.input_topic,
                  self.settings.output_topic, self.settings.dead_letter_topic, self.settings.group_id)
+        # Everything alive now (the imported modules, the clients, the settings) lives as long as the
+        # process: frozen, the cyclic collector's full collections no longer walk it. Measured at
+        # 15,000 records/s, a full collection over it took 55 ms, twice in an 11 s run, and every
+        # record in flight waited for it: the p99. The loop's own garbage is still collected.
+        gc.freeze()
         try:
             while not self._stopping.is_set():
                 self._enter("consume")
