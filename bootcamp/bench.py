@@ -24,6 +24,7 @@ from __future__ import annotations
 import atexit
 import json
 import math
+import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -183,7 +184,8 @@ class BenchReport:
     values: list[dict[str, object]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
-    console: Console = field(default_factory=Console)
+    # Piped (a log, CI), rich would wrap the table at 80 columns and cut every cell to a few letters.
+    console: Console = field(default_factory=lambda: Console(width=None if sys.stdout.isatty() else 160))
     # Progress goes to stderr, so that whatever happens the last line of stdout is the JSON line.
     progress_console: Console = field(default_factory=lambda: Console(stderr=True))
     chart_path: Path | None = None
