@@ -180,7 +180,8 @@ def _declare(report: BenchReport, runners: list[str]) -> None:
 def _notes(report: BenchReport, runners: list[str], every: list[str], configured: str) -> None:
     report.note("process wall s: the whole process (interpreter, imports, Dask cluster start); pipeline s: "
                 "construction to completion, which records/s and the ratio use; start-up s: the difference "
-                "(Flink's and Spark's job-server start is in it; Prism's binary starts inside pipeline s)")
+                "(the runner's import is in it, as DuckDB's is; "
+                "Flink's and Spark's job-server start too; Prism's binary starts inside pipeline s)")
     report.note("per line: ReadFromText, one element per line; batched: blocks of 4 MiB, pyarrow per block, "
                 "partial aggregates merged by CombinePerKey")
     if runners != every:

@@ -31,7 +31,7 @@ MISTAKES: list[Mistake] = [
         lesson="The vectorised path must apply the same rules as the per-line one: the CSV header is "
                "skipped, not dead-lettered as a bad timestamp, or the two graphs disagree.",
         file="pipeline.py",
-        old="    table = table.filter(pc.invert(header))\n",
+        old="        table = table.filter(pc.invert(header))\n",
         new="",
         expect="the dead letters differ from parse_line's",
         tests=("tests/test_runners.py::test_block_partials_equal_the_per_line_rules",),

@@ -75,5 +75,5 @@ def build(pipeline: beam.Pipeline, input_pattern: str, output_dir: str, db_path:
         "build: per line: ReadFromText (or, portable_io, Create(list_inputs) | FlatMap(read_file_lines)), "
         "drop HEADER, ParDo(ParseLine()).with_outputs(DEAD) (portable_io: Map(parse_line) + two Filters), "
         "drop /healthz, key_by_region_class, CombinePerKey(RegionStats()), MapTuple(to_row); batched: "
-        "Create(plan_blocks) | Reshuffle | FlatMap(block_partials(read_block(b))), two Filters by type, "
+        "Create(plan_blocks) | FlatMap(block_partials(read_block(b))), two Filters by type, "
         "CombinePerKey(MergeStats()), MapTuple(to_row); then write_outputs(stats, dead, ...)")
