@@ -24,7 +24,6 @@ from __future__ import annotations
 import atexit
 import json
 import math
-import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -46,6 +45,7 @@ from rich.progress import (
 from rich.table import Table
 
 from bootcamp.paths import state_dir
+from bootcamp.terminal import stdout_console
 
 NO_DATA = "no data"
 ChartKind = Literal["bar", "line"]
@@ -184,8 +184,7 @@ class BenchReport:
     values: list[dict[str, object]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
-    # Piped (a log, CI), rich would wrap the table at 80 columns and cut every cell to a few letters.
-    console: Console = field(default_factory=lambda: Console(width=None if sys.stdout.isatty() else 160))
+    console: Console = field(default_factory=stdout_console)
     # Progress goes to stderr, so that whatever happens the last line of stdout is the JSON line.
     progress_console: Console = field(default_factory=lambda: Console(stderr=True))
     chart_path: Path | None = None

@@ -32,11 +32,12 @@ from bootcamp.errors import BootcampError
 from bootcamp.paths import REPO_ROOT
 from bootcamp.services import all_services, get_service
 from bootcamp.services.base import Requirement
+from bootcamp.terminal import stdout_console
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="The streaming-data bootcamp: local services, exercises, checks and benchmarks.")
 # Piped output (make run, CI logs) is not a terminal; rich would then wrap tables at 80 columns.
-console = Console(width=None if sys.stdout.isatty() else 150)
+console = stdout_console()
 err = Console(stderr=True, soft_wrap=True)
 
 P = ParamSpec("P")
