@@ -21,6 +21,7 @@ from confluent_kafka import Producer
 
 from bootcamp.kafka.admin import ensure_topics
 from bootcamp.kafka.config import client_config
+from bootcamp.services.base import free_port
 from bootcamp.services.kafka import KafkaService
 from bootcamp.testing.processes import Spawned, wait_until
 from exercises.ex01_kafka_transform.config import TransformerSettings
@@ -41,7 +42,11 @@ class SamePortKafka(KafkaService):
         self.port = port
 
     def _choose_port(self) -> int:
-        return self.port if self.port is not None else super()._choose_port()
+        """Never the default port, even when it is free: the session's broker belongs there, and
+        under xdist another worker may start it only after this one took the port. It then took this
+        broker for its own, and once this one was killed started a new one on that port, where the
+        transformer under test reconnected and found nothing to fail on."""
+        return self.port if self.port is not None else free_port()
 
     def restart(self) -> None:
         """Start it again (the environment names it as an external broker meanwhile)."""
