@@ -80,14 +80,20 @@ class Deliveries:
     failures: list[KafkaError] = field(default_factory=list)
 
     def callback(self, dead_letter: bool) -> Callable[[KafkaError | None, Message], None]:
-        def report(error: KafkaError | None, _msg: Message) -> None:
-            if error is not None:
-                self.failures.append(error)
-            elif dead_letter:
-                self.counters.dead_lettered += 1
-            else:
-                self.counters.produced += 1
-        return report
+        """A bound method, not a closure made per record: the same two serve the whole batch."""
+        return self._dead_lettered if dead_letter else self._produced
+
+    def _produced(self, error: KafkaError | None, _msg: Message) -> None:
+        if error is not None:
+            self.failures.append(error)
+        else:
+            self.counters.produced += 1
+
+    def _dead_lettered(self, error: KafkaError | None, _msg: Message) -> None:
+        if error is not None:
+            self.failures.append(error)
+        else:
+            self.counters.dead_lettered += 1
 
 
 class FaultyProducer(Producer):
