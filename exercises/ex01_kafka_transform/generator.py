@@ -70,9 +70,11 @@ def records(count: int, keys: int = 16, size: int = 100, bad_every: int = 0,
 def produce(producer: Producer, topic: str, stream: Iterator[Record], rate: float = 0.0) -> int:
     """Send records at `rate` per second (0 = as fast as possible); return how many were acknowledged.
 
-    Ahead of the schedule it sleeps in `poll` for at least a millisecond, then sends the records that
+    Ahead of the schedule it waits in `poll` for at least a millisecond, then sends the records that
     have come due together: `poll` takes whole milliseconds, so waiting the few microseconds between
     two records at tens of thousands a second returned at once and the loop spun a core at 100 %.
+    `poll` also returns as soon as it has served a delivery report, so it is called again until the
+    record is due: called once, the stream ran ahead of its rate whenever reports were waiting.
 
     Raises if any delivery failed: a generator that silently drops input would make every
     downstream count meaningless.
@@ -89,10 +91,10 @@ def produce(producer: Producer, topic: str, stream: Iterator[Record], rate: floa
 
     started = time.perf_counter()
     for sent, record in enumerate(stream):
-        if rate > 0:
-            wait = started + sent / rate - time.perf_counter()
-            if wait > 0:  # ahead of the schedule: sleep, for at least the poll's resolution
-                producer.poll(max(wait, POLL_RESOLUTION_S))
+        if rate > 0:  # ahead of the schedule: wait in poll, for at least its resolution, until due
+            due = started + sent / rate
+            while (wait := due - time.perf_counter()) > 0:
+                producer.poll(max(wait, POLL_RESOLUTION_S))  # returns early when it serves a report
         while True:
             try:
                 producer.produce(topic, key=record.key, value=record.value, on_delivery=on_delivery,
