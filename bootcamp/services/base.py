@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+import psutil
+
 from bootcamp.errors import BootcampError
 from bootcamp.paths import service_dir
 
@@ -68,6 +70,25 @@ def port_is_free(port: int, host: str = LOCALHOST) -> bool:
         except OSError:
             return False
         return True
+
+
+def held_by_another(server_pid: int, port: int) -> bool:
+    """True when the process listening on `port` is known and is neither `server_pid` nor one of its
+    descendants: a health check on that port is then answered by another server, not by ours.
+
+    False when nothing listens yet, or when the listener's owner cannot be seen (sockets of another
+    user show no pid to a non-root user): the health check alone decides then, as before.
+    """
+    try:
+        listeners = {c.pid for c in psutil.net_connections(kind="tcp")
+                     if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port and c.pid}
+        if not listeners:
+            return False
+        server = psutil.Process(server_pid)
+        ours = {server_pid, *(child.pid for child in server.children(recursive=True))}
+    except psutil.Error:
+        return False
+    return not listeners & ours
 
 
 def free_port(host: str = LOCALHOST) -> int:
@@ -278,14 +299,22 @@ class Service(ABC):
             "program": argv[0], "started": time.time(),
         }))
         try:
-            self._wait_ready(process, endpoint)
+            self._wait_ready(process, endpoint, port)
         except BootcampError:
             if may_move and process.returncode is not None and not port_is_free(port):
                 raise _LostPortRace(port) from None
             raise
         return endpoint
 
-    def _wait_ready(self, process: subprocess.Popen[bytes], endpoint: str) -> None:
+    def _wait_ready(self, process: subprocess.Popen[bytes], endpoint: str, port: int) -> None:
+        """Until the server answers its health check on `endpoint`, and the answer is its own.
+
+        Another server of the same kind that won the race for `port` (a second test worker's, a
+        bench's) answers the health check too, while ours is still starting: a broker binds its
+        client port seconds after its start. Ready then would hand the caller the other server's
+        endpoint. So an answer counts only while no other process holds the port; ours then fails its
+        bind and exits, and `start` moves it to a free port (`_LostPortRace`).
+        """
         deadline = time.monotonic() + self.start_timeout_s
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -295,7 +324,7 @@ class Service(ABC):
                     f"{self._log_tail()}",
                     hint=f"see {self.log_path}",
                 )
-            if self.is_healthy(endpoint):
+            if self.is_healthy(endpoint) and not held_by_another(process.pid, port):
                 return
             time.sleep(0.2)
         self._abandon(process)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
 import socket
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -214,3 +217,43 @@ def test_a_port_taken_between_the_probe_and_the_bind_moves_the_server_to_another
         monkeypatch.setenv("BOOTCAMP_REDIS_PORT", str(taken))
         with pytest.raises(BootcampError, match=f"port {taken} for redis is taken"):
             RedisService().start()
+
+
+@pytest.mark.integration
+def test_a_server_that_lost_its_port_to_another_of_its_kind_is_not_taken_for_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The winner of the race is a live server of the same kind, which answers the loser's health
+    check while the loser is still starting (a broker binds its client port seconds after it starts):
+    the start must not return the other server's endpoint. Under xdist this handed a test that owns
+    its broker the session's broker, and the broker it then killed was not the one its clients used."""
+    import redis
+
+    from bootcamp.services.redis import RedisService
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("BOOTCAMP_REDIS_PORT", raising=False)
+    monkeypatch.setenv("BOOTCAMP_STATE_DIR", str(tmp_path / "winner"))
+    winner = RedisService()
+    taken = winner.start()
+    try:
+        monkeypatch.setenv("BOOTCAMP_STATE_DIR", str(tmp_path / "loser"))
+
+        class SlowToBind(RedisService):
+            def _choose_port(self) -> int:
+                return int(urlsplit(taken).port or 0)  # what the probe said before the winner bound it
+
+            def command(self, port: int, data_dir: Path) -> list[str]:  # binds 1.5 s after its start
+                return ["bash", "-c", f"sleep 1.5; exec {shlex.join(super().command(port, data_dir))}"]
+
+        loser = SlowToBind()
+        try:
+            endpoint = loser.start()
+            assert endpoint != taken, "the other server's endpoint was returned as this one's"
+            assert redis.Redis.from_url(endpoint).ping()
+            pid = json.loads(loser.state_path.read_text())["pid"]
+            assert pid_alive(pid)
+        finally:
+            loser.stop()
+        assert redis.Redis.from_url(taken).ping(), "the winner is untouched"
+    finally:
+        winner.stop()
