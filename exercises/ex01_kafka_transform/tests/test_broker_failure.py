@@ -42,10 +42,12 @@ class SamePortKafka(KafkaService):
         self.port = port
 
     def _choose_port(self) -> int:
-        """Never the default port, even when it is free: the session's broker belongs there, and
-        under xdist another worker may start it only after this one took the port. It then took this
-        broker for its own, and once this one was killed started a new one on that port, where the
-        transformer under test reconnected and found nothing to fail on."""
+        """Never the default port, even when it is free: the session's broker belongs there. Under
+        xdist another worker started it at the same moment; both found 9092 free, the session's bound
+        it first, and this test's broker failed its bind and exited, while its health check had been
+        answered by the session's broker (seen in both logs; `Service` now checks that the answer is
+        its own server's). The test then killed a broker that was not there, and the transformer never
+        lost the one it used."""
         return self.port if self.port is not None else free_port()
 
     def restart(self) -> None:
