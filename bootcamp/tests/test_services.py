@@ -243,7 +243,9 @@ def test_a_server_that_lost_its_port_to_another_of_its_kind_is_not_taken_for_it(
                 return int(urlsplit(taken).port or 0)  # what the probe said before the winner bound it
 
             def command(self, port: int, data_dir: Path) -> list[str]:  # binds 1.5 s after its start
-                return ["bash", "-c", f"sleep 1.5; exec {shlex.join(super().command(port, data_dir))}"]
+                # Not the last command (bash would exec it): the recorded program stays bash, so
+                # `stop` knows the process for its own.
+                return ["bash", "-c", f"sleep 1.5; {shlex.join(super().command(port, data_dir))}; exit $?"]
 
         loser = SlowToBind()
         try:
@@ -253,7 +255,8 @@ def test_a_server_that_lost_its_port_to_another_of_its_kind_is_not_taken_for_it(
             pid = json.loads(loser.state_path.read_text())["pid"]
             assert pid_alive(pid)
         finally:
-            loser.stop()
+            assert loser.stop(), "the loser's server is stopped"
         assert redis.Redis.from_url(taken).ping(), "the winner is untouched"
     finally:
-        winner.stop()
+        monkeypatch.setenv("BOOTCAMP_STATE_DIR", str(tmp_path / "winner"))  # where its state is
+        assert winner.stop(), "the winner is stopped"
