@@ -27,7 +27,6 @@ log = logging.getLogger("ex01.generator")
 PRODUCED_AT = "produced-at-ns"
 WORDS = ("stream", "event", "offset", "partition", "broker", "window", "replica", "commit")
 BODIES = 64  # distinct value bodies per stream (see `records`)
-SERVE_EVERY = 64  # records between two `poll(0)`s that serve delivery reports (a sleep serves them too)
 POLL_RESOLUTION_S = 0.001  # librdkafka's poll timeout is whole milliseconds: a shorter one returns at once
 
 
@@ -102,8 +101,7 @@ def produce(producer: Producer, topic: str, stream: Iterator[Record], rate: floa
                 break
             except BufferError:
                 producer.poll(0.05)  # local queue full: let deliveries drain, then retry
-        if sent % SERVE_EVERY == 0:
-            producer.poll(0)
+        producer.poll(0)
     producer.flush(60)
     if failures:
         raise RuntimeError(f"{len(failures)} records were not delivered: {failures[0]}")
