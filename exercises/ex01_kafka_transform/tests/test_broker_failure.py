@@ -21,7 +21,6 @@ from confluent_kafka import Producer
 
 from bootcamp.kafka.admin import ensure_topics
 from bootcamp.kafka.config import client_config
-from bootcamp.services.base import free_port
 from bootcamp.services.kafka import KafkaService
 from bootcamp.testing.processes import Spawned, wait_until
 from exercises.ex01_kafka_transform.config import TransformerSettings
@@ -42,13 +41,7 @@ class SamePortKafka(KafkaService):
         self.port = port
 
     def _choose_port(self) -> int:
-        """Never the default port, even when it is free: the session's broker belongs there. Under
-        xdist another worker started it at the same moment; both found 9092 free, the session's bound
-        it first, and this test's broker failed its bind and exited, while its health check had been
-        answered by the session's broker (seen in both logs; `Service` now checks that the answer is
-        its own server's). The test then killed a broker that was not there, and the transformer never
-        lost the one it used."""
-        return self.port if self.port is not None else free_port()
+        return self.port if self.port is not None else super()._choose_port()
 
     def restart(self) -> None:
         """Start it again (the environment names it as an external broker meanwhile)."""
