@@ -21,6 +21,7 @@ from confluent_kafka import Producer
 
 from bootcamp.kafka.admin import ensure_topics
 from bootcamp.kafka.config import client_config
+from bootcamp.services.base import free_port
 from bootcamp.services.kafka import KafkaService
 from bootcamp.testing.processes import Spawned, wait_until
 from exercises.ex01_kafka_transform.config import TransformerSettings
@@ -41,7 +42,13 @@ class SamePortKafka(KafkaService):
         self.port = port
 
     def _choose_port(self) -> int:
-        return self.port if self.port is not None else super()._choose_port()
+        """Never the default port, even when it is free: the session's broker belongs there, and a
+        second worker starts it whenever it is first needed. This broker must come back on its own
+        port after the kill (`restart`); on 9092 the session's broker took the port while this one
+        was down, and the restart moved elsewhere (seen under `-n 2`). Before `Service._wait_ready`
+        checked that a health check's answer is its own server's, the same race also handed this
+        test the session's broker as its own."""
+        return self.port if self.port is not None else free_port()
 
     def restart(self) -> None:
         """Start it again (the environment names it as an external broker meanwhile)."""
